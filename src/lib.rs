@@ -1,0 +1,74 @@
+//! # reel: an event loop you can read
+//!
+//! reel is a single-threaded async runtime written to be read end to end. It is
+//! built like Python's asyncio event loop (one thread, a ready queue, a selector,
+//! a timer heap) but drives Rust's `std::future::Future`s through
+//! `std::task::Waker`s, with mio's epoll/kqueue underneath.
+//!
+//! ```no_run
+//! use reel::net::TcpListener;
+//!
+//! fn main() -> std::io::Result<()> {
+//!     reel::run(async {
+//!         let listener = TcpListener::bind("127.0.0.1:8888")?;
+//!         loop {
+//!             let (mut stream, _peer) = listener.accept().await?;
+//!             reel::spawn(async move {
+//!                 let mut buf = vec![0; 4096];
+//!                 while let Ok(n @ 1..) = stream.read(&mut buf).await {
+//!                     if stream.write_all(&buf[..n]).await.is_err() {
+//!                         break;
+//!                     }
+//!                 }
+//!             });
+//!         }
+//!     })
+//! }
+//! ```
+//!
+//! ## Where things live
+//!
+//! | module | owns | asyncio counterpart |
+//! |---|---|---|
+//! | [`runtime`](crate::run) | the loop and its tick | `asyncio.run`, `BaseEventLoop._run_once` |
+//! | `executor` | tasks and the ready queue | `loop._ready`, `Task.__step` |
+//! | `waker` | how a wake reaches the ready queue, from any thread | `call_soon`, `call_soon_threadsafe` |
+//! | `reactor` | `mio::Poll` and the slab of socket registrations | `selectors.EpollSelector` |
+//! | `timers` | deadlines and the sleepers waiting on them | `loop._scheduled` (a heap) |
+//! | [`time`] | `sleep`, `timeout`, `interval` | `asyncio.sleep`, `asyncio.wait_for` |
+//! | [`net`] | `TcpListener`, `TcpStream` | `loop.sock_accept`, `sock_recv`, `sock_sendall` |
+//! | `blocking` | a small thread pool | `loop.run_in_executor` |
+//!
+//! ## Ground rules
+//!
+//! - One loop per thread. Everything it owns sits behind `Rc`/`RefCell`, not
+//!   `Arc`/`Mutex`: only the loop's thread touches it. The one exception is the
+//!   cross-thread wake path in `waker`, which is the only place that locks.
+//! - No `RefCell` borrow is held while user code runs (a future's `poll`, a
+//!   `Drop`), so user code may call back into the loop (spawn, sleep, wake).
+//! - `unsafe` is denied crate-wide and allowed only in `net::socket`, the leaf
+//!   that calls libc to create listening sockets.
+//!
+//! DESIGN.md in the repository walks through the tick and one read from
+//! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+mod blocking;
+mod executor;
+pub mod net;
+mod reactor;
+mod registration;
+mod runtime;
+mod task;
+pub mod time;
+mod timers;
+mod waker;
+
+pub use blocking::spawn_blocking;
+pub use runtime::{Builder, Stats, run, stats};
+pub use task::{
+    JoinError, JoinHandle, TaskId, TaskInfo, current_task, spawn, spawn_named, yield_now,
+};
+pub use time::{sleep, sleep_until, timeout};

@@ -1,0 +1,19 @@
+//! TCP sockets on the reactor: [`TcpListener`] and [`TcpStream`].
+//!
+//! asyncio counterpart: the low-level socket methods of the loop
+//! (`loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`); the
+//! stream layer (`StreamReader`/`StreamWriter`) is built on these.
+//!
+//! Ground rules: every socket is non-blocking and registered with the running
+//! loop's reactor when created; every operation goes through the one I/O
+//! helper, `Registration::poll_io`; a socket deregisters itself when dropped.
+//! Errors are `std::io::Error`; nothing a peer does can panic.
+
+mod socket;
+mod split;
+mod tcp_listener;
+mod tcp_stream;
+
+pub use split::{OwnedReadHalf, OwnedWriteHalf};
+pub use tcp_listener::TcpListener;
+pub use tcp_stream::TcpStream;

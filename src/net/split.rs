@@ -1,0 +1,87 @@
+//! The two owned halves of a `TcpStream`, for one reader task and one writer
+//! task (asyncio: a `StreamReader` and a `StreamWriter` of one connection).
+//!
+//! Both halves share the stream through an `Rc` (one thread, no atomics).
+//! The reactor keeps one waker per direction, so the reader and the writer
+//! never take each other's wakeups.
+
+use std::future::poll_fn;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::net::TcpStream;
+use crate::net::tcp_stream::write_all;
+
+/// The read half of a [`TcpStream`], from [`TcpStream::into_split`].
+#[derive(Debug)]
+pub struct OwnedReadHalf {
+    stream: Rc<TcpStream>,
+}
+
+/// The write half of a [`TcpStream`], from [`TcpStream::into_split`].
+/// Dropping it shuts down the writing direction: the peer reads EOF.
+#[derive(Debug)]
+pub struct OwnedWriteHalf {
+    stream: Rc<TcpStream>,
+}
+
+impl OwnedReadHalf {
+    pub(crate) fn new(stream: Rc<TcpStream>) -> Self {
+        OwnedReadHalf { stream }
+    }
+
+    /// Reads into `buf`; 0 at end of stream. See [`TcpStream::read`].
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.stream.poll_read(cx, buf)).await
+    }
+
+    /// The poll behind [`read`](Self::read).
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.stream.poll_read(cx, buf)
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+}
+
+impl OwnedWriteHalf {
+    pub(crate) fn new(stream: Rc<TcpStream>) -> Self {
+        OwnedWriteHalf { stream }
+    }
+
+    /// Writes some of `buf`. See [`TcpStream::write`].
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.stream.poll_write(cx, buf)).await
+    }
+
+    /// Writes all of `buf`. See [`TcpStream::write_all`].
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        write_all(&self.stream, buf).await
+    }
+
+    /// The poll behind [`write`](Self::write).
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.stream.poll_write(cx, buf)
+    }
+
+    /// Sends FIN now, without waiting for the half to be dropped.
+    pub fn shutdown(&self) -> io::Result<()> {
+        self.stream.shutdown(Shutdown::Write)
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.peer_addr()
+    }
+}
+
+impl Drop for OwnedWriteHalf {
+    fn drop(&mut self) {
+        // The peer may have gone already (ENOTCONN): nothing left to tell it.
+        let _ = self.stream.shutdown(Shutdown::Write);
+    }
+}

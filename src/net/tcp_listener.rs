@@ -1,0 +1,88 @@
+//! `TcpListener`: accepting connections on the loop.
+
+use std::future::poll_fn;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::task::{Context, Poll};
+
+use crate::net::TcpStream;
+use crate::net::socket::{self, ListenOptions};
+use crate::reactor::Direction;
+use crate::registration::Registration;
+
+/// A listening TCP socket registered with the running loop
+/// (asyncio: a listening socket plus `await loop.sock_accept(sock)`).
+#[derive(Debug)]
+pub struct TcpListener {
+    io: mio::net::TcpListener,
+    registration: Registration,
+}
+
+impl TcpListener {
+    /// Binds to `addr` with SO_REUSEADDR and starts listening (backlog 1024).
+    ///
+    /// Tries each address `addr` resolves to until one binds. Use port 0 to
+    /// let the OS pick a free port, then [`local_addr`](Self::local_addr).
+    /// Panics outside a running loop.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        Self::bind_with(addr, ListenOptions::default())
+    }
+
+    /// [`bind`](Self::bind), also setting SO_REUSEPORT: several loops (one
+    /// per thread) may each bind their own listener to the same port, and the
+    /// kernel spreads new connections between them.
+    pub fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        Self::bind_with(addr, ListenOptions { reuse_port: true, ..ListenOptions::default() })
+    }
+
+    fn bind_with(addr: impl ToSocketAddrs, options: ListenOptions) -> io::Result<TcpListener> {
+        let mut last_error = None;
+        for addr in addr.to_socket_addrs()? {
+            match socket::listen(addr, options) {
+                Ok(listener) => return Self::from_std(listener),
+                Err(e) => last_error = Some(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to")
+        }))
+    }
+
+    /// Wraps a listening `std::net::TcpListener`, switching it to
+    /// non-blocking mode. Panics outside a running loop.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        let mut io = mio::net::TcpListener::from_std(listener);
+        let registration = Registration::new(&mut io, "TcpListener::bind")?;
+        Ok(TcpListener { io, registration })
+    }
+
+    /// Waits for a connection and returns it with the peer's address
+    /// (asyncio: `await loop.sock_accept(sock)`).
+    ///
+    /// Errors such as EMFILE (out of file descriptors) are returned as they
+    /// are; the listener stays usable.
+    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        poll_fn(|cx| self.poll_accept(cx)).await
+    }
+
+    /// The poll behind [`accept`](Self::accept). Only one task should accept
+    /// from a listener at a time: a second would take the first one's waker.
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        self.registration.poll_io(cx, Direction::Read, || self.io.accept()).map(|accepted| {
+            let (io, peer) = accepted?;
+            Ok((TcpStream::from_mio(io)?, peer))
+        })
+    }
+
+    /// The address this listener is bound to (the real port if bound to 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        self.registration.deregister(&mut self.io);
+    }
+}

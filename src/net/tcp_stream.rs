@@ -1,0 +1,167 @@
+//! `TcpStream`: a connection on the loop.
+
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use crate::net::{OwnedReadHalf, OwnedWriteHalf};
+use crate::reactor::Direction;
+use crate::registration::Registration;
+
+/// A TCP connection registered with the running loop (asyncio: a connected
+/// socket used with `loop.sock_recv` / `loop.sock_sendall`).
+///
+/// One task reads and one task writes at a time; to read and write from two
+/// tasks at once, [`into_split`](Self::into_split) it.
+#[derive(Debug)]
+pub struct TcpStream {
+    io: mio::net::TcpStream,
+    registration: Registration,
+}
+
+impl TcpStream {
+    /// Opens a connection to `addr` (asyncio: `await loop.sock_connect`).
+    ///
+    /// The connect is non-blocking: the socket is registered, the task waits
+    /// until epoll reports it writable, and then the kernel's verdict
+    /// (SO_ERROR) decides. A closed port gives `ConnectionRefused`.
+    /// Panics outside a running loop.
+    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = Self::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        poll_fn(|cx| stream.poll_connected(cx)).await?;
+        Ok(stream)
+    }
+
+    fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if self.registration.poll_ready(cx, Direction::Write).is_pending() {
+                return Poll::Pending;
+            }
+            // Writable means "connect finished", successfully or not
+            // (mio's TcpStream::connect docs give this recipe).
+            if let Some(e) = self.io.take_error()? {
+                return Poll::Ready(Err(e));
+            }
+            match self.io.peer_addr() {
+                Ok(_) => return Poll::Ready(Ok(())),
+                // Spurious readiness: still connecting.
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    self.registration.clear_ready(Direction::Write);
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+
+    pub(crate) fn from_mio(mut io: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let registration = Registration::new(&mut io, "TcpStream")?;
+        Ok(TcpStream { io, registration })
+    }
+
+    /// Wraps a connected `std::net::TcpStream`, switching it to non-blocking
+    /// mode. Panics outside a running loop.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Self::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    /// Reads into `buf`; returns how many bytes arrived, 0 at end of stream
+    /// (asyncio: `await loop.sock_recv(sock, n)`).
+    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_read(cx, buf)).await
+    }
+
+    /// Writes some of `buf`; returns how many bytes the kernel took.
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_write(cx, buf)).await
+    }
+
+    /// Writes all of `buf` (asyncio: `await loop.sock_sendall(sock, data)`).
+    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        write_all(self, buf).await
+    }
+
+    /// Waits until the socket is readable (data, EOF or an error) without
+    /// reading (asyncio: `loop.add_reader`, as a future).
+    pub async fn readable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.registration.poll_ready(cx, Direction::Read)).await;
+        Ok(())
+    }
+
+    /// Waits until the socket is writable without writing.
+    pub async fn writable(&self) -> io::Result<()> {
+        poll_fn(|cx| self.registration.poll_ready(cx, Direction::Write)).await;
+        Ok(())
+    }
+
+    /// The poll behind [`read`](Self::read). An empty `buf` reads nothing.
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let len = buf.len();
+        self.registration.poll_read(cx, len, || (&self.io).read(buf))
+    }
+
+    /// The poll behind [`write`](Self::write).
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.registration.poll_io(cx, Direction::Write, || (&self.io).write(buf))
+    }
+
+    /// Shuts down reading, writing or both (`Shutdown::Write` sends FIN: the
+    /// peer reads EOF). asyncio: `sock.shutdown(how)`.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.shutdown(how)
+    }
+
+    /// Turns Nagle's algorithm off (true) or on: small writes go out at once.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.set_nodelay(nodelay)
+    }
+
+    /// Whether Nagle's algorithm is off.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.nodelay()
+    }
+
+    /// The remote address (asyncio: `sock.getpeername()`).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.peer_addr()
+    }
+
+    /// The local address (asyncio: `sock.getsockname()`).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    /// Splits the stream into a read half and a write half that two tasks can
+    /// own and use at the same time (one reader, one writer). The socket
+    /// closes when both halves are dropped.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        let shared = Rc::new(self);
+        (OwnedReadHalf::new(shared.clone()), OwnedWriteHalf::new(shared))
+    }
+}
+
+/// The loop of `write_all`, shared by the stream and its write half.
+pub(crate) async fn write_all(stream: &TcpStream, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        let n = poll_fn(|cx| stream.poll_write(cx, buf)).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        buf = &buf[n..];
+    }
+    Ok(())
+}
+
+impl Drop for TcpStream {
+    fn drop(&mut self) {
+        self.registration.deregister(&mut self.io);
+    }
+}

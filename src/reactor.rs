@@ -1,0 +1,228 @@
+//! The reactor: `mio::Poll`, its events buffer, and a slab of registrations.
+//!
+//! asyncio counterpart: the selector (`selectors.EpollSelector`) plus
+//! `_process_events`, which turns ready file descriptors into callbacks.
+//!
+//! # Implementation
+//!
+//! Every socket is registered once, for both directions, edge-triggered, with
+//! its slab key as its `mio::Token`. Its [`IoSlot`] keeps what epoll has told
+//! us (the readiness bits) and who waits for each direction (one waker each).
+//!
+//! Edge-triggered means epoll reports a socket when it *becomes* ready, not
+//! while it *is* ready. So readiness is remembered here and cleared only when
+//! the socket is known to be drained: an operation returned `WouldBlock`, or a
+//! read filled less than its buffer (see `Registration::poll_io`). Clearing
+//! earlier would lose an event; clearing later wastes a syscall.
+//!
+//! Ground rules: only `dispatch` sets readiness and wakes on its behalf; only
+//! the loop's thread touches any of this. Events and task polls never
+//! interleave (the tick runs `dispatch` to the end before polling any task),
+//! so a slot freed by a task cannot receive a stale event from the same batch.
+
+use std::cell::RefCell;
+use std::io;
+use std::task::Waker;
+use std::time::Duration;
+
+use mio::event::Source;
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+/// The token of the loop's cross-thread `mio::Waker`; slab keys never get here.
+pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
+
+/// One direction of a socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Readable: data, EOF, an error, or (listeners) a connection to accept.
+    Read,
+    /// Writable: room in the send buffer, a finished connect, or an error.
+    Write,
+}
+
+impl Direction {
+    fn bit(self) -> u8 {
+        match self {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        }
+    }
+}
+
+const READABLE: u8 = 0b01;
+const WRITABLE: u8 = 0b10;
+
+/// What the reactor knows about one registered socket.
+#[derive(Default)]
+pub(crate) struct IoSlot {
+    /// READABLE / WRITABLE bits: set by `dispatch` from events, cleared by
+    /// `Registration` when an operation shows the socket is drained.
+    readiness: u8,
+    /// The task waiting to read (or accept); taken when woken.
+    reader: Option<Waker>,
+    /// The task waiting to write (or to finish connecting); taken when woken.
+    writer: Option<Waker>,
+}
+
+/// What one `dispatch` did, for the tick's trace line.
+pub(crate) struct Dispatched {
+    /// Task wakes issued (a task woken for both directions counts twice).
+    pub(crate) wakes: usize,
+    /// True if the cross-thread waker rang: the inbox needs draining.
+    pub(crate) remote_woken: bool,
+    /// " [token 3 r, token 5 rw]" when trace logging is on; empty otherwise.
+    pub(crate) summary: String,
+}
+
+/// Owns the `mio::Poll`, its events buffer and the registrations.
+pub(crate) struct Reactor {
+    /// The epoll (or kqueue) instance.
+    poll: RefCell<Poll>,
+    /// Filled by `poll`, read by `dispatch`; reused every tick.
+    events: RefCell<Events>,
+    /// One slot per registered socket; the key is the socket's token.
+    slots: RefCell<Slab<IoSlot>>,
+}
+
+impl Reactor {
+    pub(crate) fn new(events_capacity: usize) -> io::Result<Self> {
+        Ok(Reactor {
+            poll: RefCell::new(Poll::new()?),
+            events: RefCell::new(Events::with_capacity(events_capacity)),
+            slots: RefCell::new(Slab::new()),
+        })
+    }
+
+    /// A `mio::Waker` on this poll, for the cross-thread inbox.
+    pub(crate) fn new_waker(&self) -> io::Result<mio::Waker> {
+        mio::Waker::new(self.poll.borrow().registry(), WAKE_TOKEN)
+    }
+
+    /// Registers `source` for both directions, edge-triggered, and returns its
+    /// token. Readiness starts empty: epoll reports a socket that is already
+    /// ready right after registration, so the first event tells the truth.
+    pub(crate) fn register(&self, source: &mut impl Source) -> io::Result<usize> {
+        let key = self.slots.borrow_mut().insert(IoSlot::default());
+        let interest = Interest::READABLE | Interest::WRITABLE;
+        if let Err(e) = self.poll.borrow().registry().register(source, Token(key), interest) {
+            self.slots.borrow_mut().remove(key);
+            return Err(e);
+        }
+        Ok(key)
+    }
+
+    /// Removes `source` from epoll and frees its slot.
+    pub(crate) fn deregister(&self, token: usize, source: &mut impl Source) {
+        if let Err(e) = self.poll.borrow().registry().deregister(source) {
+            // The fd is closed right after this anyway, which also removes it
+            // from epoll; log so that a real bug still shows.
+            log::debug!(target: "reel", "deregister token {token}: {e}");
+        }
+        let slot = self.slots.borrow_mut().try_remove(token);
+        drop(slot); // wakers dropped outside the borrow
+    }
+
+    /// Waits in `epoll_wait` for at most `timeout` (`None`: until an event).
+    /// Returns how many events arrived. EINTR (a signal arrived) counts as
+    /// zero events: the tick goes on and the next one waits again.
+    pub(crate) fn poll(&self, timeout: Option<Duration>) -> usize {
+        let mut events = self.events.borrow_mut();
+        match self.poll.borrow_mut().poll(&mut events, timeout) {
+            Ok(()) => events.iter().count(),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+            Err(e) => {
+                // Only EBADF/EFAULT/EINVAL are left: a bug, not a peer's doing.
+                log::error!(target: "reel", "epoll_wait failed: {e}");
+                events.clear();
+                0
+            }
+        }
+    }
+
+    /// Turns the events of the last `poll` into readiness bits and task wakes.
+    ///
+    /// This is the only place where readiness events become wakes: break here
+    /// to see which socket woke which task.
+    pub(crate) fn dispatch(&self) -> Dispatched {
+        let events = self.events.borrow();
+        let mut slots = self.slots.borrow_mut();
+        let tracing = log::log_enabled!(target: "reel", log::Level::Trace);
+        let mut done = Dispatched { wakes: 0, remote_woken: false, summary: String::new() };
+        for event in events.iter() {
+            if event.token() == WAKE_TOKEN {
+                done.remote_woken = true;
+                continue;
+            }
+            // A socket dropped earlier in this tick has no slot any more.
+            let Some(slot) = slots.get_mut(event.token().0) else {
+                continue;
+            };
+            // Errors and hang-ups count for both directions, so that the
+            // pending read or write runs, fails, and reports the error.
+            let failed = event.is_error();
+            let mut bits = 0;
+            if event.is_readable() || event.is_read_closed() || failed {
+                bits |= READABLE;
+            }
+            if event.is_writable() || event.is_write_closed() || failed {
+                bits |= WRITABLE;
+            }
+            slot.readiness |= bits;
+            for waker in [
+                (bits & READABLE != 0).then(|| slot.reader.take()).flatten(),
+                (bits & WRITABLE != 0).then(|| slot.writer.take()).flatten(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                waker.wake();
+                done.wakes += 1;
+            }
+            if tracing {
+                let dirs = ["-", "r", "w", "rw"][bits as usize];
+                let sep = if done.summary.is_empty() { " [" } else { ", " };
+                done.summary.push_str(&format!("{sep}token {} {dirs}", event.token().0));
+            }
+        }
+        if !done.summary.is_empty() {
+            done.summary.push(']');
+        }
+        done
+    }
+
+    /// True if `token` is known ready in `dir`.
+    pub(crate) fn is_ready(&self, token: usize, dir: Direction) -> bool {
+        self.slots.borrow().get(token).is_some_and(|s| s.readiness & dir.bit() != 0)
+    }
+
+    /// Forgets readiness in `dir`: the last operation showed it drained.
+    pub(crate) fn clear_ready(&self, token: usize, dir: Direction) {
+        if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
+            slot.readiness &= !dir.bit();
+        }
+    }
+
+    /// Parks `waker` to be woken when `token` becomes ready in `dir`.
+    /// Keeps the parked waker if it would wake the same task (no refcount
+    /// traffic on the hot path).
+    pub(crate) fn park(&self, token: usize, dir: Direction, waker: &Waker) {
+        let mut slots = self.slots.borrow_mut();
+        let Some(slot) = slots.get_mut(token) else {
+            return;
+        };
+        let parked = match dir {
+            Direction::Read => &mut slot.reader,
+            Direction::Write => &mut slot.writer,
+        };
+        match parked {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *parked = Some(waker.clone()),
+        }
+    }
+
+    /// Number of registered sockets.
+    pub(crate) fn len(&self) -> usize {
+        self.slots.borrow().len()
+    }
+}

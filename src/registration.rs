@@ -1,0 +1,114 @@
+//! A socket's link to the reactor, and the one I/O helper every socket
+//! operation goes through.
+//!
+//! asyncio counterpart: the pattern inside `loop.sock_recv`: try the call; on
+//! `BlockingIOError` add a reader callback and wait for it.
+
+use std::io;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use mio::event::Source;
+
+use crate::reactor::Direction;
+use crate::runtime::{Core, with_core};
+
+/// A registered socket's token, and the loop it is registered with.
+///
+/// Holds an `Rc<Core>` so that a socket dropped after its loop stopped can
+/// still deregister. The owner must call [`Registration::deregister`] with the
+/// source before closing it (the socket types do so in `Drop`).
+pub(crate) struct Registration {
+    core: Rc<Core>,
+    /// The slab key in the reactor, used as the `mio::Token`.
+    token: usize,
+}
+
+impl std::fmt::Debug for Registration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration").field("token", &self.token).finish()
+    }
+}
+
+impl Registration {
+    /// Registers `source` with the running loop's reactor.
+    /// Panics outside a running loop (as every reel socket constructor does).
+    pub(crate) fn new(source: &mut impl Source, what: &str) -> io::Result<Self> {
+        with_core(what, |core| {
+            let token = core.reactor.register(source)?;
+            Ok(Registration { core: core.clone(), token })
+        })
+    }
+
+    /// Runs the non-blocking operation `op` when `dir` may be ready.
+    ///
+    /// 1. Not known ready: park the task's waker, return `Pending` (no syscall).
+    /// 2. Known ready: call `op`.
+    ///    - `WouldBlock`: the socket is drained; clear readiness, park, `Pending`.
+    ///    - `Interrupted` (EINTR): retry at once.
+    ///    - anything else: that is the result.
+    ///
+    /// Readiness only comes back through an epoll event, which `dispatch`
+    /// turns into a wake of the parked waker.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let reactor = &self.core.reactor;
+        loop {
+            if !reactor.is_ready(self.token, dir) {
+                reactor.park(self.token, dir, cx.waker());
+                return Poll::Pending;
+            }
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    reactor.clear_ready(self.token, dir);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// [`poll_io`](Self::poll_io) for reads into `buf`: a read that fills less
+    /// than `buf` (and is not EOF) means the socket is drained, so readiness
+    /// is cleared now instead of after one more read that would block. That
+    /// saves a syscall per message on a busy connection.
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf_len: usize,
+        op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let result = self.poll_io(cx, Direction::Read, op);
+        if let Poll::Ready(Ok(n)) = result {
+            if n > 0 && n < buf_len {
+                self.core.reactor.clear_ready(self.token, Direction::Read);
+            }
+        }
+        result
+    }
+
+    /// Resolves once `dir` is known ready, without doing any I/O
+    /// (connect completion, `readable()`, `writable()`).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<()> {
+        if self.core.reactor.is_ready(self.token, dir) {
+            Poll::Ready(())
+        } else {
+            self.core.reactor.park(self.token, dir, cx.waker());
+            Poll::Pending
+        }
+    }
+
+    /// Forgets readiness in `dir` (the caller saw `WouldBlock` itself).
+    pub(crate) fn clear_ready(&self, dir: Direction) {
+        self.core.reactor.clear_ready(self.token, dir);
+    }
+
+    /// Removes `source` from the reactor and frees the slot.
+    pub(crate) fn deregister(&self, source: &mut impl Source) {
+        self.core.reactor.deregister(self.token, source);
+    }
+}

@@ -1,0 +1,247 @@
+//! The event loop: `run`, its configuration, and the tick.
+//!
+//! asyncio counterpart: `asyncio.run` and `BaseEventLoop._run_once`.
+//!
+//! The loop owns one [`Core`], shared through `Rc` with the handles that need
+//! it (sockets, wakers on this thread) and reachable from anywhere on the
+//! loop's thread through a thread-local, the way `asyncio.get_running_loop()`
+//! finds the loop. Ground rules: the thread-local is set for exactly as long as
+//! `run` runs; a second `run` on the same thread while one is running panics.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use crate::executor::Executor;
+use crate::reactor::Reactor;
+use crate::timers::Timers;
+
+/// Everything one loop owns. Each part keeps its own `RefCell`s so that a
+/// borrow of one never blocks another.
+pub(crate) struct Core {
+    /// Tasks, the ready queue and the cross-thread inbox.
+    pub(crate) executor: Executor,
+    /// `mio::Poll` and the slab of socket registrations.
+    pub(crate) reactor: Reactor,
+    /// Deadlines and the wakers of the futures sleeping until them.
+    pub(crate) timers: Timers,
+    /// The loop's clock, read once per tick after `epoll_wait` returns
+    /// (asyncio's `loop.time()`); timers compare against it, not the wall.
+    now: Cell<Instant>,
+    /// Number of the current tick, for trace lines and `Stats`.
+    tick: Cell<u64>,
+}
+
+thread_local! {
+    /// The loop running on this thread, if any (asyncio's running loop).
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the loop running on this thread.
+///
+/// Panics with a message naming `what` when no loop runs here: spawning or
+/// sleeping outside `reel::run` is a programming error, as in asyncio
+/// ("no running event loop").
+pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(core) => f(core),
+        None => panic!("{what} called outside a running reel loop: call it inside reel::run"),
+    })
+}
+
+/// The loop running on this thread, or `None` (also during thread teardown).
+pub(crate) fn try_core() -> Option<Rc<Core>> {
+    CURRENT.try_with(|current| current.borrow().clone()).ok().flatten()
+}
+
+impl Core {
+    /// The loop's cached clock; see [`Core::now`]'s field.
+    pub(crate) fn now(&self) -> Instant {
+        self.now.get()
+    }
+}
+
+/// Settings for a loop, then [`Builder::run`]. `reel::run` uses the defaults.
+#[derive(Debug, Clone)]
+pub struct Builder {
+    slow_callback_duration: Option<Duration>,
+    events_capacity: usize,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder { slow_callback_duration: Some(Duration::from_millis(100)), events_capacity: 1024 }
+    }
+}
+
+impl Builder {
+    /// A builder with the defaults: slow-poll warnings past 100 ms, up to
+    /// 1024 events per `epoll_wait`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Warn when one poll of a task takes longer than `limit` (`None`: never).
+    ///
+    /// asyncio: `loop.slow_callback_duration` in debug mode. A slow poll
+    /// blocks every other connection, so this is on by default.
+    pub fn slow_callback_duration(mut self, limit: Option<Duration>) -> Self {
+        self.slow_callback_duration = limit;
+        self
+    }
+
+    /// How many readiness events one `epoll_wait` may return (default 1024).
+    pub fn events_capacity(mut self, capacity: usize) -> Self {
+        self.events_capacity = capacity.max(1);
+        self
+    }
+
+    /// Runs `future` to completion on a new loop on this thread and returns
+    /// its output; then cancels and drops every task still alive.
+    ///
+    /// Panics if a loop already runs on this thread, or if the OS refuses an
+    /// epoll instance (out of file descriptors).
+    pub fn run<F: Future + 'static>(self, future: F) -> F::Output {
+        if try_core().is_some() {
+            panic!("reel::run called from a running reel loop: spawn a task instead");
+        }
+        let reactor = Reactor::new(self.events_capacity)
+            .unwrap_or_else(|e| panic!("reel::run could not create its epoll instance: {e}"));
+        let executor = Executor::new(&reactor, self.slow_callback_duration)
+            .unwrap_or_else(|e| panic!("reel::run could not create its waker: {e}"));
+        let core = Rc::new(Core {
+            executor,
+            reactor,
+            timers: Timers::new(),
+            now: Cell::new(Instant::now()),
+            tick: Cell::new(0),
+        });
+        CURRENT.with(|current| *current.borrow_mut() = Some(core.clone()));
+        // Clears the thread-local even if `run_until_complete` unwinds.
+        let _guard = ClearOnDrop;
+        run_until_complete(&core, future)
+    }
+}
+
+/// Runs `future` on a new loop on this thread until it completes, then cancels
+/// the tasks still alive (asyncio: `asyncio.run(main())`).
+///
+/// ```
+/// let answer = reel::run(async { 6 * 7 });
+/// assert_eq!(answer, 42);
+/// ```
+pub fn run<F: Future + 'static>(future: F) -> F::Output {
+    Builder::new().run(future)
+}
+
+struct ClearOnDrop;
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        let core = CURRENT.with(|current| current.borrow_mut().take());
+        drop(core);
+    }
+}
+
+fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Output {
+    let main = core.executor.spawn(Some("main".into()), future);
+    while !main.is_finished() {
+        run_once(core);
+    }
+    // asyncio.run cancels the remaining tasks; dropping a future is how a Rust
+    // task is cancelled. Their destructors run while the loop is still current.
+    let cancelled = core.executor.cancel_all();
+    log::debug!(target: "reel", "loop stopped after {} ticks, {cancelled} tasks cancelled", core.tick.get());
+    match main.take_result() {
+        Some(Ok(output)) => output,
+        Some(Err(e)) if e.is_panic() => panic!("reel::run: the main future panicked: {e}"),
+        _ => unreachable!("the main task finished without a result"),
+    }
+}
+
+/// One turn of the loop: asyncio's `_run_once`, phase for phase.
+///
+/// ```text
+///   asyncio _run_once                      reel run_once
+///   ----------------------------------     ------------------------------------------
+///   timeout = 0 if self._ready else        1. timeout: 0 if a task is ready, else
+///     (nearest scheduled - now), or None      until the nearest deadline, else forever
+///   event_list = self._selector.select()   2. reactor.poll(timeout) -> epoll_wait
+///   self._process_events(event_list)       3. reactor.dispatch: events -> readiness,
+///                                              readiness -> task wakes (and the
+///                                              cross-thread inbox, if it rang)
+///   move due self._scheduled to _ready     4. timers.fire_expired: due sleepers woken
+///   ntodo = len(self._ready); run ntodo    5. executor.run_ready: poll exactly the
+///                                              tasks that were ready when it began
+/// ```
+///
+/// Tasks woken while phase 5 runs (a task waking another, `yield_now`) land at
+/// the back of the ready queue and run in the next tick, after another
+/// `epoll_wait(0)`: a task that keeps waking itself cannot starve I/O or timers.
+fn run_once(core: &Core) {
+    let tick = core.tick.get() + 1;
+    core.tick.set(tick);
+
+    // 1. How long may we sleep in the kernel?
+    let timeout = if core.executor.has_ready() {
+        Some(Duration::ZERO)
+    } else {
+        core.timers
+            .next_deadline()
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    };
+
+    // 2. Wait for I/O (the loop's only blocking call), then read the clock once.
+    let events = core.reactor.poll(timeout);
+    core.now.set(Instant::now());
+
+    // 3. Turn readiness events into task wakes.
+    let dispatched = core.reactor.dispatch();
+    if dispatched.remote_woken {
+        core.executor.drain_remote();
+    }
+    log::trace!(target: "reel", "tick {tick}: poll(timeout {timeout:?}) -> {events} events{}, woke {} tasks",
+        dispatched.summary, dispatched.wakes);
+
+    // 4. Wake the sleepers whose deadline has passed.
+    let fired = core.timers.fire_expired(core.now());
+    if fired > 0 {
+        log::trace!(target: "reel", "tick {tick}: fired {fired} timers");
+    }
+
+    // 5. Run the tasks that are ready now; the only place futures are polled.
+    let ran = core.executor.run_ready();
+    log::trace!(target: "reel", "tick {tick}: ran {ran} tasks, {} ready for next tick",
+        core.executor.ready_len());
+}
+
+/// A snapshot of the running loop's bookkeeping; see [`stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// Tasks alive: spawned and not yet finished or cancelled
+    /// (asyncio: `len(asyncio.all_tasks())`).
+    pub tasks: usize,
+    /// Tasks in the ready queue, waiting for the next run phase.
+    pub ready: usize,
+    /// Sockets registered with the reactor (slots in its slab).
+    pub registrations: usize,
+    /// Timers pending (sleeps, timeouts and intervals not yet fired).
+    pub timers: usize,
+    /// Ticks run so far.
+    pub ticks: u64,
+}
+
+/// Counts of what the running loop holds: tasks, sockets, timers.
+///
+/// Useful in tests and debugging: after every connection closes,
+/// `registrations` is back where it started. Panics outside a running loop.
+pub fn stats() -> Stats {
+    with_core("reel::stats", |core| Stats {
+        tasks: core.executor.len(),
+        ready: core.executor.ready_len(),
+        registrations: core.reactor.len(),
+        timers: core.timers.len(),
+        ticks: core.tick.get(),
+    })
+}

@@ -1,0 +1,193 @@
+//! Waiting for time: `sleep`, `sleep_until`, `timeout`, `interval`.
+//!
+//! asyncio counterpart: `asyncio.sleep`, `asyncio.wait_for` /
+//! `asyncio.timeout`, and the `while True: ...; await asyncio.sleep(period)`
+//! loop that `interval` replaces.
+//!
+//! Each future here registers one entry with the loop's timers on its first
+//! `Pending` and removes it when dropped, so a cancelled sleep leaves nothing
+//! behind. The loop's `epoll_wait` never blocks past the nearest deadline.
+
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::marker::PhantomData;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::runtime::{try_core, with_core};
+use crate::timers::TimerKey;
+
+/// Waits until `duration` has passed (asyncio: `await asyncio.sleep(secs)`).
+///
+/// Panics when called outside a running loop.
+pub fn sleep(duration: Duration) -> Sleep {
+    let deadline = Instant::now().checked_add(duration).unwrap_or_else(far_future);
+    sleep_until(deadline)
+}
+
+/// Waits until `deadline` (asyncio: `loop.call_at`, as a future).
+///
+/// Panics when called outside a running loop.
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    with_core("reel::sleep", |_| ());
+    Sleep { deadline, key: None, _loop_bound: PhantomData }
+}
+
+/// About thirty years from now: "never", for durations that overflow.
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+#[must_use = "a Sleep does nothing unless awaited"]
+pub struct Sleep {
+    deadline: Instant,
+    /// The timer entry, from the first `Pending` until it fires or is dropped.
+    key: Option<TimerKey>,
+    /// Timer entries belong to one loop's thread, so a `Sleep` stays there.
+    _loop_bound: PhantomData<Rc<()>>,
+}
+
+impl Sleep {
+    /// When this sleep completes.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Moves the deadline, re-arming a sleep that already completed.
+    /// An idle timeout calls this on every message it sees.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.unregister();
+        self.deadline = deadline;
+    }
+
+    fn unregister(&mut self) {
+        if let Some(key) = self.key.take() {
+            if let Some(core) = try_core() {
+                core.timers.remove(key);
+            }
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        with_core("Sleep::poll", |core| {
+            if let Some(key) = self.key {
+                // Our entry is gone only if `fire_expired` took it: done.
+                if core.timers.repark(key, cx.waker()) {
+                    return Poll::Pending;
+                }
+                self.key = None;
+                return Poll::Ready(());
+            }
+            if self.deadline <= core.now() {
+                return Poll::Ready(());
+            }
+            self.key = Some(core.timers.insert(self.deadline, cx.waker()));
+            Poll::Pending
+        })
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep").field("deadline", &self.deadline).finish()
+    }
+}
+
+/// The error of a [`timeout`] whose time ran out (asyncio: `TimeoutError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Elapsed(());
+
+impl fmt::Display for Elapsed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for Elapsed {}
+
+impl From<Elapsed> for std::io::Error {
+    fn from(_: Elapsed) -> Self {
+        std::io::Error::new(std::io::ErrorKind::TimedOut, "deadline has elapsed")
+    }
+}
+
+/// Runs `future` for at most `duration`; if time runs out first, drops it and
+/// returns `Err(Elapsed)` (asyncio: `asyncio.wait_for(aw, timeout)`).
+///
+/// The future is polled before the clock is checked, so one that is ready at
+/// once succeeds even with a zero duration. Panics outside a running loop.
+pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
+    let mut timer = sleep(duration);
+    let mut future = pin!(future);
+    poll_fn(|cx| {
+        if let Poll::Ready(output) = future.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        Pin::new(&mut timer).poll(cx).map(|()| Err(Elapsed(())))
+    })
+    .await
+}
+
+/// Ticks every `period`, the first tick at once; see [`Interval::tick`].
+///
+/// asyncio has no interval; its idiom is a loop around `asyncio.sleep`,
+/// which drifts by the time the body takes. An interval does not drift.
+/// Panics if `period` is zero or when called outside a running loop.
+pub fn interval(period: Duration) -> Interval {
+    assert!(!period.is_zero(), "reel::time::interval: the period must be non-zero");
+    let now = Instant::now();
+    Interval { period, next: now, sleep: sleep_until(now) }
+}
+
+/// A metronome: see [`interval`].
+#[derive(Debug)]
+pub struct Interval {
+    period: Duration,
+    /// The deadline of the next tick.
+    next: Instant,
+    sleep: Sleep,
+}
+
+impl Interval {
+    /// Waits for the next tick and returns its scheduled time.
+    ///
+    /// Ticks are `period` apart. If the loop falls behind by more than a
+    /// period, missed ticks are skipped rather than fired in a burst: the next
+    /// one is scheduled a period after now.
+    pub async fn tick(&mut self) -> Instant {
+        poll_fn(|cx| self.poll_tick(cx)).await
+    }
+
+    /// The poll behind [`tick`](Self::tick), for hand-written futures.
+    pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
+        if Pin::new(&mut self.sleep).poll(cx).is_pending() {
+            return Poll::Pending;
+        }
+        let this_tick = self.next;
+        let now = Instant::now();
+        self.next += self.period;
+        if self.next < now {
+            self.next = now + self.period;
+        }
+        self.sleep.reset(self.next);
+        Poll::Ready(this_tick)
+    }
+
+    /// The period between ticks.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+}
