@@ -175,11 +175,11 @@ impl Executor {
             let Some(task_ref) = self.ready.borrow_mut().pop_front() else {
                 break;
             };
-            self.poll_task(task_ref);
+            let name = self.poll_task(task_ref);
             if let (Some(limit), Some(started)) = (self.slow_poll, last) {
                 let now = Instant::now();
                 if now - started > limit {
-                    self.warn_slow(task_ref, now - started);
+                    warn_slow(task_ref, name.as_deref(), now - started);
                 }
                 last = Some(now);
             }
@@ -187,24 +187,21 @@ impl Executor {
         count
     }
 
-    fn poll_task(&self, task_ref: TaskRef) {
-        let (mut future, waker, cancel) = {
+    /// Polls one task (or drops it, if cancelled); returns its name for the
+    /// slow-poll warning, since a finished task is gone from the slab.
+    fn poll_task(&self, task_ref: TaskRef) -> Option<Rc<str>> {
+        let (mut future, waker, cancel, name) = {
             let mut tasks = self.tasks.borrow_mut();
-            let Some(task) = tasks.get_mut(task_ref.key) else {
-                return;
-            };
-            if task.id != task_ref.id {
-                return;
-            }
+            let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
             task.state = TaskState::Running;
             let (Some(future), Some(waker)) = (task.future.take(), task.waker.take()) else {
-                return;
+                return None;
             };
-            (future, waker, task.cancel_requested)
+            (future, waker, task.cancel_requested, task.name.clone())
         };
         if cancel {
             self.remove(task_ref, future, |join| join.cancelled());
-            return;
+            return name;
         }
         self.current.set(Some(task_ref));
         let mut cx = Context::from_waker(&waker);
@@ -226,6 +223,7 @@ impl Executor {
                 }
             }
         }
+        name
     }
 
     /// Frees a finished task's slot, then drops its future and tells its
@@ -239,12 +237,6 @@ impl Executor {
         let task = self.tasks.borrow_mut().remove(task_ref.key);
         drop(future);
         tell(&*task.join);
-    }
-
-    fn warn_slow(&self, task_ref: TaskRef, took: Duration) {
-        let name = self.task_info(task_ref).and_then(|(_, name)| name);
-        log::warn!(target: "reel", "task {} ({}) took {took:?} in one poll: it blocks every other task; \
-            use spawn_blocking for blocking work", task_ref.id, name.as_deref().unwrap_or("unnamed"));
     }
 
     /// Cancels and drops every task, as the loop ends; returns how many.
@@ -289,4 +281,10 @@ impl Executor {
     pub(crate) fn len(&self) -> usize {
         self.tasks.borrow().len()
     }
+}
+
+/// asyncio debug mode's "Executing <Task ...> took 0.150 seconds".
+fn warn_slow(task_ref: TaskRef, name: Option<&str>, took: Duration) {
+    log::warn!(target: "reel", "task {} ({}) took {took:?} in one poll: it blocks every other task; \
+        use spawn_blocking for blocking work", task_ref.id, name.unwrap_or("unnamed"));
 }
