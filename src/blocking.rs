@@ -149,3 +149,30 @@ where
     }));
     handle
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn the_pool_runs_jobs_on_its_own_threads_within_its_bound() {
+        let (done, results) = mpsc::channel();
+        for i in 0..100 {
+            let done = done.clone();
+            pool().execute(Box::new(move || {
+                let name = thread::current().name().map(str::to_owned);
+                done.send((i, name)).unwrap();
+            }));
+        }
+        let mut seen = Vec::new();
+        for _ in 0..100 {
+            let (i, name) = results.recv_timeout(Duration::from_secs(5)).expect("job ran");
+            assert_eq!(name.as_deref(), Some("reel-blocking"));
+            seen.push(i);
+        }
+        seen.sort();
+        assert_eq!(seen, (0..100).collect::<Vec<_>>());
+        assert!(pool().lock().threads <= pool().max_threads);
+    }
+}

@@ -226,3 +226,50 @@ impl Reactor {
         self.slots.borrow().len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::task::Wake;
+
+    struct Flag(AtomicBool);
+    impl Wake for Flag {
+        fn wake(self: Arc<Self>) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn an_event_sets_readiness_and_wakes_the_parked_reader_once() {
+        let reactor = Reactor::new(16).unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().unwrap();
+        server.set_nonblocking(true).unwrap();
+        let mut server = mio::net::TcpStream::from_std(server);
+        let token = reactor.register(&mut server).unwrap();
+        assert!(!reactor.is_ready(token, Direction::Read), "readiness starts unknown");
+
+        let flag = Arc::new(Flag(AtomicBool::new(false)));
+        reactor.park(token, Direction::Read, &Waker::from(flag.clone()));
+        client.write_all(b"ping").unwrap();
+        // Registration reports writability at once; the data may need a moment.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !reactor.is_ready(token, Direction::Read) {
+            assert!(std::time::Instant::now() < deadline, "no readable event");
+            reactor.poll(Some(Duration::from_millis(100)));
+            reactor.dispatch();
+        }
+        assert!(flag.0.load(Ordering::SeqCst), "the parked reader was woken");
+        assert!(reactor.is_ready(token, Direction::Write));
+        reactor.clear_ready(token, Direction::Read);
+        assert!(!reactor.is_ready(token, Direction::Read));
+
+        assert_eq!(reactor.len(), 1);
+        reactor.deregister(token, &mut server);
+        assert_eq!(reactor.len(), 0, "the slot is freed");
+    }
+}

@@ -301,3 +301,27 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_come_from_str_and_string_payloads() {
+        assert_eq!(panic_message(&"static"), "static");
+        assert_eq!(panic_message(&String::from("owned")), "owned");
+        assert_eq!(panic_message(&42u32), "panic with a non-string payload");
+    }
+
+    #[test]
+    fn join_errors_say_what_happened_to_which_task() {
+        let cancelled = JoinError { id: TaskId(3), panic: None };
+        let panicked = JoinError { id: TaskId(4), panic: Some("boom".into()) };
+        assert_eq!(cancelled.to_string(), "task 3 was cancelled");
+        assert_eq!(panicked.to_string(), "task 4 panicked: boom");
+        assert!(cancelled.is_cancelled() && !cancelled.is_panic());
+        assert_eq!(panicked.panic_message(), Some("boom"));
+        let io: std::io::Error = panicked.into();
+        assert!(io.to_string().contains("boom"));
+    }
+}

@@ -95,3 +95,53 @@ impl Timers {
         self.map.borrow().len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+    use std::time::Duration;
+
+    /// A waker that counts its wakes.
+    struct Counter(AtomicUsize);
+    impl Wake for Counter {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn fires_only_what_is_due_and_reports_the_next_deadline() {
+        let timers = Timers::new();
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let now = Instant::now();
+        let later = now + Duration::from_secs(60);
+        timers.insert(now + Duration::from_millis(2), &waker);
+        timers.insert(now + Duration::from_millis(1), &waker);
+        timers.insert(later, &waker);
+        assert_eq!(timers.next_deadline(), Some(now + Duration::from_millis(1)));
+        assert_eq!(timers.fire_expired(now), 0);
+        assert_eq!(timers.fire_expired(now + Duration::from_millis(2)), 2);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2);
+        assert_eq!(timers.next_deadline(), Some(later));
+        assert_eq!(timers.len(), 1);
+    }
+
+    #[test]
+    fn a_removed_timer_never_fires_and_repark_reports_it_gone() {
+        let timers = Timers::new();
+        let counter = Arc::new(Counter(AtomicUsize::new(0)));
+        let waker = Waker::from(counter.clone());
+        let now = Instant::now();
+        let key = timers.insert(now, &waker);
+        assert!(timers.repark(key, &waker));
+        timers.remove(key);
+        assert!(!timers.repark(key, &waker));
+        assert_eq!(timers.fire_expired(now + Duration::from_secs(1)), 0);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 0);
+        assert_eq!(timers.next_deadline(), None);
+    }
+}
