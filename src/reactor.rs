@@ -52,6 +52,9 @@ impl Direction {
 
 const READABLE: u8 = 0b01;
 const WRITABLE: u8 = 0b10;
+/// Sticky: the peer closed its side or the socket failed. Never cleared, as
+/// epoll will not report it again (the edge has come and gone).
+const READ_CLOSED: u8 = 0b100;
 
 /// What the reactor knows about one registered socket.
 #[derive(Default)]
@@ -169,6 +172,9 @@ impl Reactor {
                 bits |= WRITABLE;
             }
             slot.readiness |= bits;
+            if event.is_read_closed() || failed {
+                slot.readiness |= READ_CLOSED;
+            }
             for waker in [
                 (bits & READABLE != 0).then(|| slot.reader.take()).flatten(),
                 (bits & WRITABLE != 0).then(|| slot.writer.take()).flatten(),
@@ -194,6 +200,12 @@ impl Reactor {
     /// True if `token` is known ready in `dir`.
     pub(crate) fn is_ready(&self, token: usize, dir: Direction) -> bool {
         self.slots.borrow().get(token).is_some_and(|s| s.readiness & dir.bit() != 0)
+    }
+
+    /// True if epoll reported that `token`'s peer closed or the socket
+    /// failed: a read will not block again, whatever it returned last.
+    pub(crate) fn is_read_closed(&self, token: usize) -> bool {
+        self.slots.borrow().get(token).is_some_and(|s| s.readiness & READ_CLOSED != 0)
     }
 
     /// Forgets readiness in `dir`: the last operation showed it drained.

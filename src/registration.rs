@@ -75,7 +75,10 @@ impl Registration {
     /// [`poll_io`](Self::poll_io) for reads into `buf`: a read that fills less
     /// than `buf` (and is not EOF) means the socket is drained, so readiness
     /// is cleared now instead of after one more read that would block. That
-    /// saves a syscall per message on a busy connection.
+    /// saves a syscall per message on a busy connection. Not once the peer
+    /// has closed (or the socket failed): the data and the FIN (or RST) may
+    /// have come in one epoll event, and the EOF (or error) behind the data
+    /// would never be reported again.
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
@@ -84,7 +87,7 @@ impl Registration {
     ) -> Poll<io::Result<usize>> {
         let result = self.poll_io(cx, Direction::Read, op);
         if let Poll::Ready(Ok(n)) = result {
-            if n > 0 && n < buf_len {
+            if n > 0 && n < buf_len && !self.core.reactor.is_read_closed(self.token) {
                 self.core.reactor.clear_ready(self.token, Direction::Read);
             }
         }
