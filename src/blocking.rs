@@ -42,7 +42,8 @@ struct PoolState {
     queue: VecDeque<Job>,
     /// Threads alive.
     threads: usize,
-    /// Threads waiting for a job; a new job starts a thread only if this is 0.
+    /// Threads waiting for a job. While more jobs are queued than this, a new
+    /// job starts another thread (up to `max_threads`).
     idle: usize,
 }
 
@@ -68,7 +69,9 @@ impl Pool {
     fn execute(&'static self, job: Job) {
         let mut state = self.lock();
         state.queue.push_back(job);
-        if state.idle == 0 && state.threads < self.max_threads {
+        // Every queued job needs a thread of its own to wait on: start one
+        // when the idle threads are already spoken for.
+        if state.queue.len() > state.idle && state.threads < self.max_threads {
             let spawned =
                 thread::Builder::new().name("reel-blocking".into()).spawn(move || self.worker());
             match spawned {
@@ -76,9 +79,8 @@ impl Pool {
                 // Queued anyway: a running thread will pick it up.
                 Err(e) => log::error!(target: "reel", "spawn_blocking: cannot start a thread: {e}"),
             }
-        } else {
-            self.work_ready.notify_one();
         }
+        self.work_ready.notify_one();
     }
 
     fn worker(&self) {

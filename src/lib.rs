@@ -2,8 +2,9 @@
 //!
 //! reel is a single-threaded async runtime written to be read end to end. It is
 //! built like Python's asyncio event loop (one thread, a ready queue, a selector,
-//! a timer heap) but drives Rust's `std::future::Future`s through
-//! `std::task::Waker`s, with mio's epoll/kqueue underneath.
+//! a queue of timers) but drives Rust's `std::future::Future`s through
+//! `std::task::Waker`s, with mio's epoll underneath (Linux; see DESIGN.md for what other
+//! platforms would need).
 //!
 //! ```no_run
 //! use reel::net::TcpListener;
@@ -43,7 +44,8 @@
 //!
 //! - One loop per thread. Everything it owns sits behind `Rc`/`RefCell`, not
 //!   `Arc`/`Mutex`: only the loop's thread touches it. The one exception is the
-//!   cross-thread wake path in `waker`, which is the only place that locks.
+//!   cross-thread wake path in `waker`, the only lock on the loop's state
+//!   (the `spawn_blocking` pool, which lives off the loop, has its own).
 //! - No `RefCell` borrow is held while user code runs (a future's `poll`, a
 //!   `Drop`), so user code may call back into the loop (spawn, sleep, wake).
 //! - `unsafe` is denied crate-wide and allowed only in `net::socket`, the leaf

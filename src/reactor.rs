@@ -11,11 +11,14 @@
 //!
 //! Edge-triggered means epoll reports a socket when it *becomes* ready, not
 //! while it *is* ready. So readiness is remembered here and cleared only when
-//! the socket is known to be drained: an operation returned `WouldBlock`, or a
-//! read filled less than its buffer (see `Registration::poll_io`). Clearing
-//! earlier would lose an event; clearing later wastes a syscall.
+//! the socket is known to be drained: an operation returned `WouldBlock`
+//! (`Registration::poll_io`), or a read filled less than its buffer while the
+//! peer is still open (`Registration::poll_read`). Clearing earlier would lose
+//! an event; clearing later wastes a syscall. A hang-up or error sets the
+//! sticky `READ_CLOSED` bit, which is never cleared: that edge comes once.
 //!
-//! Ground rules: only `dispatch` sets readiness and wakes on its behalf; only
+//! Ground rules: only `dispatch` sets readiness and wakes on its behalf, and
+//! it wakes only after releasing its borrows (a waker may run any code); only
 //! the loop's thread touches any of this. Events and task polls never
 //! interleave (the tick runs `dispatch` to the end before polling any task),
 //! so a slot freed by a task cannot receive a stale event from the same batch.
@@ -60,7 +63,8 @@ const READ_CLOSED: u8 = 0b100;
 #[derive(Default)]
 pub(crate) struct IoSlot {
     /// READABLE / WRITABLE bits: set by `dispatch` from events, cleared by
-    /// `Registration` when an operation shows the socket is drained.
+    /// `Registration` when an operation shows the socket is drained; plus the
+    /// sticky READ_CLOSED bit (peer hung up or socket failed).
     readiness: u8,
     /// The task waiting to read (or accept); taken when woken.
     reader: Option<Waker>,
@@ -86,6 +90,9 @@ pub(crate) struct Reactor {
     events: RefCell<Events>,
     /// One slot per registered socket; the key is the socket's token.
     slots: RefCell<Slab<IoSlot>>,
+    /// Wakers taken by `dispatch`, woken once its borrows end; kept to reuse
+    /// the allocation every tick.
+    to_wake: RefCell<Vec<Waker>>,
 }
 
 impl Reactor {
@@ -94,6 +101,7 @@ impl Reactor {
             poll: RefCell::new(Poll::new()?),
             events: RefCell::new(Events::with_capacity(events_capacity)),
             slots: RefCell::new(Slab::new()),
+            to_wake: RefCell::new(Vec::new()),
         })
     }
 
@@ -148,6 +156,18 @@ impl Reactor {
     /// This is the only place where readiness events become wakes: break here
     /// to see which socket woke which task.
     pub(crate) fn dispatch(&self) -> Dispatched {
+        let mut to_wake = self.to_wake.borrow_mut();
+        let mut done = self.collect_wakes(&mut to_wake);
+        done.wakes = to_wake.len();
+        for waker in to_wake.drain(..) {
+            waker.wake();
+        }
+        done
+    }
+
+    /// `dispatch`'s first half: readiness bits from events, and the wakers
+    /// parked for the directions that became ready.
+    fn collect_wakes(&self, to_wake: &mut Vec<Waker>) -> Dispatched {
         let events = self.events.borrow();
         let mut slots = self.slots.borrow_mut();
         let tracing = log::log_enabled!(target: "reel", log::Level::Trace);
@@ -157,7 +177,8 @@ impl Reactor {
                 done.remote_woken = true;
                 continue;
             }
-            // A socket dropped earlier in this tick has no slot any more.
+            // Defensive: nothing runs between `poll` and here, so every token
+            // should still have its slot.
             let Some(slot) = slots.get_mut(event.token().0) else {
                 continue;
             };
@@ -171,22 +192,18 @@ impl Reactor {
             if event.is_writable() || event.is_write_closed() || failed {
                 bits |= WRITABLE;
             }
-            slot.readiness |= bits;
             if event.is_read_closed() || failed {
-                slot.readiness |= READ_CLOSED;
+                bits |= READ_CLOSED;
             }
-            for waker in [
-                (bits & READABLE != 0).then(|| slot.reader.take()).flatten(),
-                (bits & WRITABLE != 0).then(|| slot.writer.take()).flatten(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                waker.wake();
-                done.wakes += 1;
+            slot.readiness |= bits;
+            if bits & READABLE != 0 {
+                to_wake.extend(slot.reader.take());
+            }
+            if bits & WRITABLE != 0 {
+                to_wake.extend(slot.writer.take());
             }
             if tracing {
-                let dirs = ["-", "r", "w", "rw"][bits as usize];
+                let dirs = ["-", "r", "w", "rw"][(bits & (READABLE | WRITABLE)) as usize];
                 let sep = if done.summary.is_empty() { " [" } else { ", " };
                 done.summary.push_str(&format!("{sep}token {} {dirs}", event.token().0));
             }

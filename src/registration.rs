@@ -72,6 +72,24 @@ impl Registration {
         }
     }
 
+    /// One attempt at `op`, without waiting: `WouldBlock` at once (and no
+    /// syscall) when `dir` is not known ready; on `WouldBlock` from `op`,
+    /// readiness is cleared so that the next `readable()` waits for an event.
+    pub(crate) fn try_io<R>(
+        &self,
+        dir: Direction,
+        op: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        if !self.core.reactor.is_ready(self.token, dir) {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let result = op();
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.core.reactor.clear_ready(self.token, dir);
+        }
+        result
+    }
+
     /// [`poll_io`](Self::poll_io) for reads into `buf`: a read that fills less
     /// than `buf` (and is not EOF) means the socket is drained, so readiness
     /// is cleared now instead of after one more read that would block. That

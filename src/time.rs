@@ -141,7 +141,8 @@ pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Outp
     .await
 }
 
-/// Ticks every `period`, the first tick at once; see [`Interval::tick`].
+/// Ticks every `period`, the first tick on the loop's next turn without
+/// waiting; see [`Interval::tick`].
 ///
 /// asyncio has no interval; its idiom is a loop around `asyncio.sleep`,
 /// which drifts by the time the body takes. An interval does not drift.

@@ -15,7 +15,7 @@
 //! returns and the loop drains the inbox.
 //!
 //! This is the one boundary in reel where other threads touch loop state,
-//! hence the one `Mutex`; everything else is `Rc`/`RefCell`.
+//! hence the loop's one `Mutex`; everything else it owns is `Rc`/`RefCell`.
 
 use std::sync::{Arc, Mutex};
 use std::task::Wake;

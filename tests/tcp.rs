@@ -435,3 +435,40 @@ fn idle_loop_uses_almost_no_cpu() {
     assert!(wall >= Duration::from_secs(1), "sleep(1s) returned early: {wall:?}");
     assert!(cpu < Duration::from_millis(20), "an idle second cost {cpu:?} of CPU");
 }
+
+/// `readable()` then `try_read` reads what arrived; a second `try_read`
+/// says `WouldBlock` and the next `readable()` waits for new data.
+#[test]
+fn try_read_after_readable_drains_and_readable_waits_again() {
+    reel::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (to_client, from_test) = std::sync::mpsc::channel::<&'static [u8]>();
+        let client = std::thread::spawn(move || {
+            let mut client = std::net::TcpStream::connect(addr).expect("connect");
+            while let Ok(chunk) = from_test.recv_timeout(DEADLINE) {
+                client.write_all(chunk).expect("write");
+            }
+        });
+        let (stream, _) = bounded("accept", listener.accept()).await.expect("accept");
+        let mut buf = [0u8; 64];
+        assert_eq!(
+            stream.try_read(&mut buf).expect_err("nothing yet").kind(),
+            std::io::ErrorKind::WouldBlock
+        );
+        to_client.send(b"first").expect("client alive");
+        bounded("readable", stream.readable()).await.expect("readable");
+        assert_eq!(stream.try_read(&mut buf).expect("data"), 5);
+        assert_eq!(&buf[..5], b"first");
+        assert_eq!(
+            stream.try_read(&mut buf).expect_err("drained").kind(),
+            std::io::ErrorKind::WouldBlock
+        );
+        to_client.send(b"second").expect("client alive");
+        bounded("readable again", stream.readable()).await.expect("readable again");
+        assert_eq!(stream.try_read(&mut buf).expect("data"), 6);
+        assert_eq!(stream.try_write(b"ok").expect("room to write"), 2);
+        drop(to_client);
+        client.join().expect("client thread");
+    });
+}

@@ -84,7 +84,8 @@ impl TcpStream {
     }
 
     /// Waits until the socket is readable (data, EOF or an error) without
-    /// reading (asyncio: `loop.add_reader`, as a future).
+    /// reading (asyncio: `loop.add_reader`, as a future). Readiness stays set
+    /// until a read or [`try_read`](Self::try_read) sees `WouldBlock`.
     pub async fn readable(&self) -> io::Result<()> {
         poll_fn(|cx| self.registration.poll_ready(cx, Direction::Read)).await;
         Ok(())
@@ -94,6 +95,18 @@ impl TcpStream {
     pub async fn writable(&self) -> io::Result<()> {
         poll_fn(|cx| self.registration.poll_ready(cx, Direction::Write)).await;
         Ok(())
+    }
+
+    /// Reads what is there without waiting: `WouldBlock` if nothing is.
+    /// With [`readable`](Self::readable), this lets a task hold a read buffer
+    /// only while data is in flight (tokio: `try_read`).
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.registration.try_io(Direction::Read, || (&self.io).read(buf))
+    }
+
+    /// Writes what fits without waiting: `WouldBlock` if nothing does.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.registration.try_io(Direction::Write, || (&self.io).write(buf))
     }
 
     /// The poll behind [`read`](Self::read). An empty `buf` reads nothing.
