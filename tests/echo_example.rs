@@ -5,157 +5,14 @@
 //! stdout is read on a thread and waited for with `recv_timeout`, and every
 //! child is killed and reaped when its guard drops, pass or fail.
 
-use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
-use std::sync::mpsc::{self, Receiver};
+mod common;
+
+use common::example::{DEADLINE, Server, read_on_thread, wait_with_deadline};
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::process::{Command, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
-
-/// The longest any single wait in these tests may take before it fails.
-const DEADLINE: Duration = Duration::from_secs(10);
-
-/// The example binary: `target/<profile>/examples/echo`, next to the `deps`
-/// folder this test binary runs from.
-///
-/// A plain `cargo test` builds it before running the tests, but
-/// `cargo test --test echo_example` does not, and an earlier build may be
-/// stale; so the first call runs `cargo build --example echo` (a no-op when
-/// the binary is fresh) with the same profile.
-fn echo_binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().expect("path of this test binary");
-        let deps = exe.parent().expect("the deps folder");
-        let profile_dir = deps.parent().expect("the profile folder (target/debug)");
-        let binary =
-            profile_dir.join("examples").join(format!("echo{}", std::env::consts::EXE_SUFFIX));
-        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") | None => "dev",
-            Some(other) => other,
-        };
-        let built = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "echo", "--profile", profile])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status();
-        match built {
-            Ok(status) => assert!(status.success(), "cargo build --example echo failed: {status}"),
-            // No cargo here (a copied test binary): use what was built.
-            Err(e) => eprintln!("could not run cargo ({e}); using {}", binary.display()),
-        }
-        assert!(binary.is_file(), "the echo example is not built at {}", binary.display());
-        binary
-    })
-}
-
-/// Waits for the child to exit, for at most `DEADLINE`.
-fn wait_with_deadline(child: &mut Child) -> Option<ExitStatus> {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return Some(status);
-        }
-        if started.elapsed() > DEADLINE {
-            return None;
-        }
-        // There is no event to await for a child's exit in std: poll.
-        thread::sleep(Duration::from_millis(5));
-    }
-}
-
-/// Reads `stream` to its end on a thread; the text arrives on the channel.
-fn read_on_thread(mut stream: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stream.read_to_string(&mut text);
-        let _ = tx.send(text);
-    });
-    rx
-}
-
-/// A running echo server; killed and reaped on drop.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    /// Stdout lines after the first, from a reader thread.
-    more_lines: Receiver<String>,
-}
-
-impl Server {
-    /// Starts `echo --port 0` and waits for its one line on stdout.
-    fn start() -> Server {
-        let mut child = Command::new(echo_binary())
-            .args(["--port", "0"])
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the echo example");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        // Build the guard first, so the child dies even if the line is wrong.
-        let mut server =
-            Server { child, addr: SocketAddr::from(([0, 0, 0, 0], 0)), more_lines: lines };
-        let first = server
-            .more_lines
-            .recv_timeout(DEADLINE)
-            .expect("the server prints its address within the deadline");
-        let port = first
-            .strip_prefix("listening on 127.0.0.1:")
-            .and_then(|port| port.parse::<u16>().ok())
-            .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
-        assert_ne!(port, 0, "the real port is printed, not 0");
-        assert_eq!(first, format!("listening on 127.0.0.1:{port}"), "the line is exact");
-        server.addr = SocketAddr::from(([127, 0, 0, 1], port));
-        server
-    }
-
-    fn connect(&self) -> TcpStream {
-        let stream = TcpStream::connect(self.addr).expect("connect to the echo server");
-        stream.set_read_timeout(Some(DEADLINE)).expect("read timeout");
-        stream.set_write_timeout(Some(DEADLINE)).expect("write timeout");
-        stream
-    }
-
-    fn assert_running(&mut self) {
-        let status = self.child.try_wait().expect("try_wait");
-        assert!(status.is_none(), "the server exited: {status:?}");
-    }
-
-    /// Kills the server and returns the stdout lines it printed after the
-    /// first one.
-    fn stop(mut self) -> Vec<String> {
-        self.kill();
-        let mut lines = Vec::new();
-        while let Ok(line) = self.more_lines.recv_timeout(DEADLINE) {
-            lines.push(line);
-        }
-        lines
-    }
-
-    fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
 
 /// `len` bytes that are not all the same, so a reordered or shifted echo shows.
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
@@ -259,7 +116,7 @@ fn clients_that_reset_do_not_kill_the_server() {
 /// (c) `--help` prints a usage that names both options, and exits 0.
 #[test]
 fn help_names_the_options_and_exits_zero() {
-    let mut child = Command::new(echo_binary())
+    let mut child = Command::new(common::example::example_binary("echo"))
         .arg("--help")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -286,7 +143,7 @@ fn help_names_the_options_and_exits_zero() {
 fn a_taken_port_is_reported_and_exits_one() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
     let port = taken.local_addr().expect("address").port().to_string();
-    let mut child = Command::new(echo_binary())
+    let mut child = Command::new(common::example::example_binary("echo"))
         .args(["--port", &port])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -1,0 +1,170 @@
+//! Running an example binary as a user does: built binary, `--port 0`, its
+//! `listening on` line, and a guard that kills and reaps it.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The longest any single wait in these tests may take before it fails.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// An example's binary: `target/<profile>/examples/NAME`, next to the `deps`
+/// folder this test binary runs from.
+///
+/// A plain `cargo test` builds examples before running the tests, but
+/// `cargo test --test X` does not, and an earlier build may be stale; so the
+/// first call per example runs `cargo build --example NAME` (a no-op when the
+/// binary is fresh) with the same profile.
+pub fn example_binary(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    {
+        // Held across the build, so two tests do not build the same example.
+        let exe = std::env::current_exe().expect("path of this test binary");
+        let deps = exe.parent().expect("the deps folder");
+        let profile_dir = deps.parent().expect("the profile folder (target/debug)");
+        let binary =
+            profile_dir.join("examples").join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+        if built.iter().any(|b| b == name) {
+            return binary;
+        }
+        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
+            Some("debug") | None => "dev",
+            Some(other) => other,
+        };
+        let build = Command::new(env!("CARGO"))
+            .args(["build", "--quiet", "--example", name, "--profile", profile])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status();
+        match build {
+            Ok(status) => {
+                assert!(status.success(), "cargo build --example {name} failed: {status}")
+            }
+            // No cargo here (a copied test binary): use what was built.
+            Err(e) => eprintln!("could not run cargo ({e}); using {}", binary.display()),
+        }
+        assert!(binary.is_file(), "the {name} example is not built at {}", binary.display());
+        built.push(name.to_string());
+        binary
+    }
+}
+
+/// Waits for the child to exit, for at most `DEADLINE`.
+pub fn wait_with_deadline(child: &mut Child) -> Option<ExitStatus> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        if started.elapsed() > DEADLINE {
+            return None;
+        }
+        // There is no event to await for a child's exit in std: poll.
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Reads `stream` to its end on a thread; the text arrives on the channel.
+pub fn read_on_thread(mut stream: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stream.read_to_string(&mut text);
+        let _ = tx.send(text);
+    });
+    rx
+}
+
+/// A running example server; killed and reaped on drop.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    /// Stdout lines after the first, from a reader thread.
+    pub more_lines: Receiver<String>,
+}
+
+impl Server {
+    /// Starts `echo --port 0` and waits for its one line on stdout.
+    pub fn start() -> Server {
+        Self::start_example("echo", &[], "listening on ")
+    }
+
+    /// Starts example `name` with `--port 0` and `args`, and waits for its
+    /// first stdout line: exactly `{prefix}127.0.0.1:PORT`.
+    pub fn start_example(name: &str, args: &[&str], prefix: &str) -> Server {
+        let mut child = Command::new(example_binary(name))
+            .args(["--port", "0"])
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start the {name} example: {e}"));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Build the guard first, so the child dies even if the line is wrong.
+        let mut server =
+            Server { child, addr: SocketAddr::from(([0, 0, 0, 0], 0)), more_lines: lines };
+        let first = server
+            .more_lines
+            .recv_timeout(DEADLINE)
+            .expect("the server prints its address within the deadline");
+        let port = first
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix("127.0.0.1:"))
+            .and_then(|port| port.parse::<u16>().ok())
+            .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
+        assert_ne!(port, 0, "the real port is printed, not 0");
+        assert_eq!(first, format!("{prefix}127.0.0.1:{port}"), "the line is exact");
+        server.addr = SocketAddr::from(([127, 0, 0, 1], port));
+        server
+    }
+
+    pub fn connect(&self) -> TcpStream {
+        let stream = TcpStream::connect(self.addr).expect("connect to the echo server");
+        stream.set_read_timeout(Some(DEADLINE)).expect("read timeout");
+        stream.set_write_timeout(Some(DEADLINE)).expect("write timeout");
+        stream
+    }
+
+    pub fn assert_running(&mut self) {
+        let status = self.child.try_wait().expect("try_wait");
+        assert!(status.is_none(), "the server exited: {status:?}");
+    }
+
+    /// Kills the server and returns the stdout lines it printed after the
+    /// first one.
+    pub fn stop(mut self) -> Vec<String> {
+        self.kill();
+        let mut lines = Vec::new();
+        while let Ok(line) = self.more_lines.recv_timeout(DEADLINE) {
+            lines.push(line);
+        }
+        lines
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
