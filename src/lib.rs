@@ -39,6 +39,9 @@
 //! | [`time`] | `sleep`, `timeout`, `interval` | `asyncio.sleep`, `asyncio.wait_for` |
 //! | [`net`] | `TcpListener`, `TcpStream` | `loop.sock_accept`, `sock_recv`, `sock_sendall` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
+//! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
+//! | [`sync`] | semaphores, events, channels, gather/select | `asyncio.Semaphore`, `Event`, `Queue`, `gather`, `wait` |
+//! | [`signal`] | signals as events on the loop | `loop.add_signal_handler` |
 //!
 //! ## Ground rules
 //!
@@ -59,10 +62,13 @@
 
 mod blocking;
 mod executor;
+pub mod io;
 pub mod net;
 mod reactor;
 mod registration;
 mod runtime;
+pub mod signal;
+pub mod sync;
 mod task;
 pub mod time;
 mod timers;

@@ -1,0 +1,63 @@
+//! Byte streams, whatever they sit on: the traits the stream layer is built
+//! on, and non-blocking stdin.
+//!
+//! asyncio counterpart: the transports under `StreamReader`/`StreamWriter`.
+//!
+//! [`AsyncRead`] and [`AsyncWrite`] are reel's own two-method traits (no
+//! external crate): a TCP stream, its halves and stdin implement them, and
+//! the stream layer accepts any of them.
+
+use std::io;
+use std::task::{Context, Poll};
+
+use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
+
+/// A source of bytes that can wait for more (asyncio: a read transport).
+pub trait AsyncRead {
+    /// Reads into `buf`: `Ready(Ok(0))` at end of stream, `Pending` (with the
+    /// task's waker parked) when nothing is there yet.
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+}
+
+/// A sink of bytes that can wait for room (asyncio: a write transport).
+pub trait AsyncWrite {
+    /// Writes some of `buf`; `Pending` (with the task's waker parked) when
+    /// the sink has no room.
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+
+    /// Signals end of stream to the peer (TCP: FIN). Nothing more may be
+    /// written afterwards.
+    fn shutdown(&mut self) -> io::Result<()>;
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        TcpStream::poll_read(self, cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        TcpStream::poll_write(self, cx, buf)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        TcpStream::shutdown(self, std::net::Shutdown::Write)
+    }
+}
+
+impl AsyncRead for OwnedReadHalf {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        OwnedReadHalf::poll_read(self, cx, buf)
+    }
+}
+
+impl AsyncWrite for OwnedWriteHalf {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        OwnedWriteHalf::poll_write(self, cx, buf)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        OwnedWriteHalf::shutdown(self)
+    }
+}
