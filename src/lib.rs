@@ -68,6 +68,7 @@ mod reactor;
 mod registration;
 mod runtime;
 pub mod signal;
+pub mod stream;
 pub mod sync;
 mod task;
 pub mod time;

@@ -1,0 +1,1 @@
+//! asyncio-style streams: `StreamReader`, `StreamWriter`, `open_connection`.
