@@ -1,1 +1,53 @@
-//! asyncio-style streams: `StreamReader`, `StreamWriter`, `open_connection`.
+//! asyncio-style streams: [`StreamReader`], [`StreamWriter`],
+//! [`open_connection`].
+//!
+//! asyncio counterpart: `asyncio.open_connection`, `asyncio.StreamReader`,
+//! `asyncio.StreamWriter`.
+//!
+//! A connection splits into a reader over its read half and a writer over its
+//! write half, so one task can read while another writes. Both work over any
+//! [`AsyncRead`](crate::io::AsyncRead) / [`AsyncWrite`](crate::io::AsyncWrite),
+//! stdin included.
+
+mod reader;
+mod writer;
+
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
+pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
+
+use crate::net::TcpStream;
+
+/// Opens a TCP connection and returns its reader and writer
+/// (asyncio: `await asyncio.open_connection(host, port)`).
+///
+/// A host name is resolved on the blocking pool (`getaddrinfo` blocks), then
+/// each address is tried in turn. Panics outside a running loop.
+pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader, StreamWriter)> {
+    let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => {
+            let name = format!("{host}:{port}");
+            crate::spawn_blocking(move || name.to_socket_addrs().map(Vec::from_iter))
+                .await
+                .map_err(io::Error::from)??
+        }
+    };
+    let mut last_error = io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"));
+    for addr in addrs {
+        match TcpStream::connect(addr).await {
+            Ok(stream) => return Ok(pair(stream)),
+            Err(e) => last_error = e,
+        }
+    }
+    Err(last_error)
+}
+
+/// The reader and writer of an accepted (or connected) stream, as
+/// `start_server` hands them to its handler.
+pub fn pair(stream: TcpStream) -> (StreamReader, StreamWriter) {
+    let (read, write) = stream.into_split();
+    (StreamReader::new(read), StreamWriter::new(write))
+}

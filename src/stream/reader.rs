@@ -1,0 +1,289 @@
+//! `StreamReader`: buffered reads with a limit (asyncio.StreamReader).
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::task::{Context, Poll};
+
+use crate::io::AsyncRead;
+use crate::net::OwnedReadHalf;
+
+/// The default limit: the longest line or separator search, as in asyncio.
+pub const DEFAULT_LIMIT: usize = 64 * 1024;
+
+/// How much one read from the source asks for when filling the buffer.
+const CHUNK: usize = 16 * 1024;
+
+/// Reads bytes, lines and exact amounts from a byte source, buffering what
+/// it has read ahead (asyncio: `asyncio.StreamReader`).
+///
+/// Ground rule: the buffer never holds more than `limit` bytes of a peer's
+/// input. A line or separator not found within the limit is a
+/// [`LimitOverrun`] error; the overlong record is then skipped through its
+/// separator, so the next `read_line` starts at the next record.
+pub struct StreamReader<R = OwnedReadHalf> {
+    source: R,
+    /// Read-ahead: `buf[start..]` is data not yet returned.
+    /// Invariant: `buf.len() - start <= limit` (outside `read_exact`).
+    buf: Vec<u8>,
+    start: usize,
+    /// The source returned end of stream; the buffer may still hold data.
+    eof: bool,
+    /// Set after a `LimitOverrun` whose separator has not arrived yet: bytes
+    /// are dropped until the separator, which ends the overlong record.
+    skipping: Option<Vec<u8>>,
+    limit: usize,
+}
+
+impl<R: AsyncRead> StreamReader<R> {
+    /// A reader over `source` with the default 64 KiB limit.
+    pub fn new(source: R) -> Self {
+        Self::with_limit(source, DEFAULT_LIMIT)
+    }
+
+    /// A reader over `source` whose lines and separator searches may not
+    /// exceed `limit` bytes (asyncio: `StreamReader(limit=...)`).
+    pub fn with_limit(source: R, limit: usize) -> Self {
+        StreamReader { source, buf: Vec::new(), start: 0, eof: false, skipping: None, limit }
+    }
+
+    /// The limit given at construction.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// True once the source has ended and the buffer is empty
+    /// (asyncio: `StreamReader.at_eof()`).
+    pub fn at_eof(&self) -> bool {
+        self.eof && self.buffered() == 0
+    }
+
+    /// Up to `n` bytes: what is buffered, else what one read returns; empty
+    /// only at end of stream (asyncio: `await reader.read(n)`).
+    pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        if self.buffered() == 0 && !self.eof {
+            poll_fn(|cx| self.poll_fill(cx, n.min(self.limit).max(1))).await?;
+        }
+        Ok(self.take(n.min(self.buffered())))
+    }
+
+    /// The next line, through and including `\n`; at end of stream the
+    /// unterminated rest (empty if none) (asyncio: `await reader.readline()`).
+    pub async fn read_line(&mut self) -> io::Result<Vec<u8>> {
+        match self.read_until(b"\n").await {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(IncompleteRead::take(e)),
+            other => other,
+        }
+    }
+
+    /// Bytes through and including `separator` (asyncio:
+    /// `await reader.readuntil(separator)`).
+    ///
+    /// Errors: [`IncompleteRead`] (kind `UnexpectedEof`) if the stream ends
+    /// first, carrying what was read; [`LimitOverrun`] (kind `InvalidData`)
+    /// if `limit` bytes pass without the separator. After an overrun the
+    /// record is skipped through its separator and the reader stays usable.
+    pub async fn read_until(&mut self, separator: &[u8]) -> io::Result<Vec<u8>> {
+        assert!(!separator.is_empty(), "read_until: the separator must not be empty");
+        poll_fn(|cx| self.poll_skip(cx)).await?;
+        let mut searched: usize = 0;
+        loop {
+            let data = &self.buf[self.start..];
+            let from = searched.saturating_sub(separator.len() - 1);
+            if let Some(at) = find(&data[from..], separator) {
+                let end = from + at + separator.len();
+                if end > self.limit {
+                    self.take(end);
+                    return Err(LimitOverrun::error(self.limit));
+                }
+                return Ok(self.take(end));
+            }
+            searched = data.len();
+            if searched >= self.limit {
+                // Keep the tail that may begin the separator; drop the rest.
+                self.take(searched - (separator.len() - 1).min(searched));
+                self.skipping = Some(separator.to_vec());
+                return Err(LimitOverrun::error(self.limit));
+            }
+            if self.eof {
+                let partial = self.take(searched);
+                return Err(IncompleteRead::error(partial, None));
+            }
+            let room = self.limit - searched;
+            poll_fn(|cx| self.poll_fill(cx, room.min(CHUNK))).await?;
+        }
+    }
+
+    /// Exactly `n` bytes (asyncio: `await reader.readexactly(n)`); at end of
+    /// stream an [`IncompleteRead`] error carrying the bytes that did come.
+    /// `n` is the caller's choice, so it is not bounded by the limit.
+    pub async fn read_exact(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        while self.buffered() < n {
+            if self.eof {
+                let partial = self.take(self.buffered());
+                return Err(IncompleteRead::error(partial, Some(n)));
+            }
+            let want = (n - self.buffered()).min(CHUNK.max(self.limit));
+            poll_fn(|cx| self.poll_fill(cx, want)).await?;
+        }
+        Ok(self.take(n))
+    }
+
+    /// Consumes the source and returns it; buffered bytes are lost.
+    pub fn into_inner(self) -> R {
+        self.source
+    }
+
+    /// Bytes read ahead from the source and not yet returned; never more
+    /// than the limit on a peer's input, and 0 (no memory held) when idle.
+    pub fn buffered(&self) -> usize {
+        self.buf.len() - self.start
+    }
+
+    /// Removes and returns the first `n` buffered bytes. The buffer's memory
+    /// is given back once it is empty: an idle connection holds none.
+    fn take(&mut self, n: usize) -> Vec<u8> {
+        let taken = self.buf[self.start..self.start + n].to_vec();
+        self.start += n;
+        if self.start == self.buf.len() {
+            self.buf = Vec::new();
+            self.start = 0;
+        }
+        taken
+    }
+
+    /// Reads up to `want` more bytes from the source into the buffer.
+    /// Ready(Ok(0)) means end of stream (and sets `eof`).
+    fn poll_fill(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<io::Result<usize>> {
+        if self.start > 0 && self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
+        let old_len = self.buf.len();
+        self.buf.resize(old_len + want, 0);
+        let result = self.source.poll_read(cx, &mut self.buf[old_len..]);
+        let got = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        self.buf.truncate(old_len + got);
+        if self.buf.is_empty() {
+            // Nothing buffered while we wait: hold no memory.
+            self.buf = Vec::new();
+        }
+        if got == 0 && matches!(result, Poll::Ready(Ok(_))) {
+            self.eof = true;
+        }
+        result
+    }
+
+    /// Drops bytes up to and including the separator of an overlong record.
+    fn poll_skip(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while let Some(separator) = self.skipping.take() {
+            let data = &self.buf[self.start..];
+            if let Some(at) = find(data, &separator) {
+                self.take(at + separator.len());
+                break;
+            }
+            let keep = (separator.len() - 1).min(data.len());
+            self.take(data.len() - keep);
+            self.skipping = Some(separator);
+            if self.eof {
+                self.skipping = None;
+                break;
+            }
+            match self.poll_fill(cx, CHUNK) {
+                Poll::Ready(Ok(_)) => {}
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.len() == 1 {
+        return haystack.iter().position(|&b| b == needle[0]);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+impl<R> fmt::Debug for StreamReader<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamReader")
+            .field("buffered", &(self.buf.len() - self.start))
+            .field("eof", &self.eof)
+            .field("limit", &self.limit)
+            .finish()
+    }
+}
+
+/// The stream ended before `read_exact` or `read_until` got what it needed
+/// (asyncio: `IncompleteReadError`). Travels inside an `io::Error` of kind
+/// `UnexpectedEof`; [`IncompleteRead::take`] gets the partial bytes back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncompleteRead {
+    /// The bytes that did arrive.
+    pub partial: Vec<u8>,
+    /// How many were asked for, when a number was (`read_exact`).
+    pub expected: Option<usize>,
+}
+
+impl IncompleteRead {
+    fn error(partial: Vec<u8>, expected: Option<usize>) -> io::Error {
+        io::Error::new(io::ErrorKind::UnexpectedEof, IncompleteRead { partial, expected })
+    }
+
+    /// The partial bytes carried by `error`, if it is an `IncompleteRead`.
+    pub fn take(error: io::Error) -> Vec<u8> {
+        error
+            .into_inner()
+            .and_then(|inner| inner.downcast::<IncompleteRead>().ok())
+            .map(|incomplete| incomplete.partial)
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for IncompleteRead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.expected {
+            Some(n) => write!(f, "stream ended after {} of {n} bytes", self.partial.len()),
+            None => {
+                write!(f, "stream ended after {} bytes, before the separator", self.partial.len())
+            }
+        }
+    }
+}
+
+impl std::error::Error for IncompleteRead {}
+
+/// A line or separator was not found within the reader's limit (asyncio:
+/// `LimitOverrunError`). Travels inside an `io::Error` of kind `InvalidData`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitOverrun {
+    /// The reader's limit.
+    pub limit: usize,
+}
+
+impl LimitOverrun {
+    fn error(limit: usize) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidData, LimitOverrun { limit })
+    }
+
+    /// True if `error` is a `LimitOverrun`.
+    pub fn is(error: &io::Error) -> bool {
+        error.get_ref().is_some_and(|inner| inner.is::<LimitOverrun>())
+    }
+}
+
+impl fmt::Display for LimitOverrun {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "separator not found within the {}-byte limit", self.limit)
+    }
+}
+
+impl std::error::Error for LimitOverrun {}
