@@ -77,7 +77,7 @@ mod waker;
 
 pub use blocking::spawn_blocking;
 pub use runtime::{Builder, Stats, run, stats};
-pub use stream::open_connection;
+pub use stream::{open_connection, start_server};
 pub use task::{
     JoinError, JoinHandle, TaskId, TaskInfo, current_task, spawn, spawn_named, yield_now,
 };

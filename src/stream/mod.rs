@@ -1,5 +1,5 @@
 //! asyncio-style streams: [`StreamReader`], [`StreamWriter`],
-//! [`open_connection`].
+//! [`open_connection`], [`start_server`].
 //!
 //! asyncio counterpart: `asyncio.open_connection`, `asyncio.StreamReader`,
 //! `asyncio.StreamWriter`.
@@ -10,12 +10,14 @@
 //! stdin included.
 
 mod reader;
+mod server;
 mod writer;
 
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
 pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
+pub use server::{Server, ServerOptions, ShutdownReport, start_server, start_server_with};
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 
 use crate::net::TcpStream;

@@ -1,0 +1,299 @@
+//! `start_server` and `Server` (asyncio.start_server, asyncio.Server).
+//!
+//! # Implementation
+//!
+//! One accept task per listening socket; each connection gets a handler task
+//! named after its peer (so a panic is logged with the peer's address). The
+//! server tracks its handler tasks through a guard that each handler holds:
+//! when a handler ends (returns, panics or is cancelled), its guard's `Drop`
+//! removes it from the table and wakes `wait_closed`/`shutdown`.
+//!
+//! Ground rules: `close` drops the listening sockets at once (new connects
+//! are refused rather than left in the backlog) and ends the accept tasks;
+//! handlers already running go on until they finish or `shutdown` cancels
+//! them.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::{Future, poll_fn};
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::rc::Rc;
+use std::task::{Poll, Waker};
+use std::time::Duration;
+
+use crate::net::{TcpListener, TcpStream};
+use crate::stream::{StreamReader, StreamWriter, pair};
+use crate::task::{JoinHandle, TaskId, spawn_named};
+
+/// How long the accept loop pauses after an error such as EMFILE (out of
+/// file descriptors): retrying at once would spin the loop at 100% CPU.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+type Handler =
+    Rc<dyn Fn(StreamReader, StreamWriter) -> std::pin::Pin<Box<dyn Future<Output = ()>>>>;
+
+/// A listening socket shared by the server (which drops it in `close`) and
+/// its accept task (which sees `None` and ends).
+type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
+
+/// Options for [`start_server_with`]: a connection limit and how to refuse.
+#[derive(Default)]
+pub struct ServerOptions {
+    max_connections: Option<usize>,
+    refuse: Option<Handler>,
+}
+
+impl ServerOptions {
+    /// No limit, as `start_server`.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// At most `limit` handlers at once; connections past it go to the
+    /// refusal handler (or are closed at once) while the others go on.
+    pub fn max_connections(mut self, limit: usize) -> Self {
+        self.max_connections = Some(limit);
+        self
+    }
+
+    /// What a refused connection gets: a handler of its own, which can word
+    /// the refusal (`Server is busy. Try again later.`) before it closes.
+    pub fn refuse_with<F, Fut>(mut self, refuse: F) -> Self
+    where
+        F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
+        Fut: Future<Output = ()> + 'static,
+    {
+        self.refuse = Some(Rc::new(move |r, w| Box::pin(refuse(r, w))));
+        self
+    }
+}
+
+/// Starts serving `addr`: every accepted connection runs `handler(reader,
+/// writer)` in a task of its own (asyncio: `await asyncio.start_server(...)`).
+///
+/// Binds every address `addr` resolves to. Binding does not block, so unlike
+/// asyncio's this is not a coroutine. Panics outside a running loop.
+pub fn start_server<F, Fut>(addr: impl ToSocketAddrs, handler: F) -> io::Result<Server>
+where
+    F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    start_server_with(addr, ServerOptions::new(), handler)
+}
+
+/// [`start_server`] with [`ServerOptions`].
+pub fn start_server_with<F, Fut>(
+    addr: impl ToSocketAddrs,
+    options: ServerOptions,
+    handler: F,
+) -> io::Result<Server>
+where
+    F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    let mut listeners = Vec::new();
+    for addr in addr.to_socket_addrs()? {
+        listeners.push(TcpListener::bind(addr)?);
+    }
+    if listeners.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on"));
+    }
+    let local_addrs = listeners.iter().map(TcpListener::local_addr).collect::<io::Result<_>>()?;
+    let inner = Rc::new(Inner {
+        local_addrs,
+        serving: Cell::new(true),
+        handler: Rc::new(move |r, w| Box::pin(handler(r, w))),
+        options,
+        handlers: RefCell::new(BTreeMap::new()),
+        accept_tasks: RefCell::new(Vec::new()),
+        waiters: RefCell::new(Vec::new()),
+    });
+    for listener in listeners {
+        let slot = Rc::new(RefCell::new(Some(listener)));
+        let task = spawn_named("accept", accept_loop(inner.clone(), slot.clone()));
+        inner.accept_tasks.borrow_mut().push((slot, task));
+    }
+    Ok(Server { inner })
+}
+
+/// A listening server (asyncio: `asyncio.Server`). Dropping it does not stop
+/// it: call [`close`](Self::close) or [`shutdown`](Self::shutdown).
+pub struct Server {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    local_addrs: Vec<SocketAddr>,
+    /// False once `close` ran: no accept task is left.
+    serving: Cell<bool>,
+    handler: Handler,
+    options: ServerOptions,
+    /// The live handler tasks, by task id; an entry leaves when its handler
+    /// ends (see `HandlerGuard`).
+    handlers: RefCell<BTreeMap<TaskId, JoinHandle<()>>>,
+    /// Each listener (taken out and dropped by `close`) and its accept task.
+    accept_tasks: RefCell<Vec<(ListenerSlot, JoinHandle<()>)>>,
+    /// Tasks in `wait_closed`, `serve_forever` or `shutdown`.
+    waiters: RefCell<Vec<Waker>>,
+}
+
+/// How a [`Server::shutdown`] went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// Handlers that finished by themselves within the grace period.
+    pub finished: usize,
+    /// Handlers still running when it ran out, and cancelled.
+    pub cancelled: usize,
+}
+
+impl Server {
+    /// The addresses it listens on, with the real ports
+    /// (asyncio: `[s.getsockname() for s in server.sockets]`).
+    pub fn local_addrs(&self) -> &[SocketAddr] {
+        &self.inner.local_addrs
+    }
+
+    /// True until `close` (asyncio: `Server.is_serving()`).
+    pub fn is_serving(&self) -> bool {
+        self.inner.serving.get()
+    }
+
+    /// Handlers running now.
+    pub fn active_connections(&self) -> usize {
+        self.inner.handlers.borrow().len()
+    }
+
+    /// Stops listening at once: the sockets are closed, so new connects are
+    /// refused; running handlers go on (asyncio: `Server.close()`).
+    pub fn close(&self) {
+        if !self.inner.serving.replace(false) {
+            return;
+        }
+        let accepts = std::mem::take(&mut *self.inner.accept_tasks.borrow_mut());
+        for (listener, task) in accepts {
+            drop(listener.borrow_mut().take());
+            task.cancel();
+        }
+        self.inner.wake_waiters();
+    }
+
+    /// Waits until `close` has been called (asyncio: `Server.serve_forever()`,
+    /// which in reel ends when another task closes the server).
+    pub async fn serve_forever(&self) {
+        self.wait_until(|inner| !inner.serving.get()).await;
+    }
+
+    /// Waits until the server is closed and every handler has ended
+    /// (asyncio 3.12: `Server.wait_closed()`).
+    pub async fn wait_closed(&self) {
+        self.wait_until(|inner| !inner.serving.get() && inner.handlers.borrow().is_empty()).await;
+    }
+
+    /// Closes, waits up to `grace` for the handlers to finish, then cancels
+    /// the rest, and reports how many did which.
+    pub async fn shutdown(&self, grace: Duration) -> ShutdownReport {
+        self.close();
+        let running = self.active_connections();
+        let _ = crate::time::timeout(grace, self.wait_closed()).await;
+        let left: Vec<JoinHandle<()>> =
+            std::mem::take(&mut *self.inner.handlers.borrow_mut()).into_values().collect();
+        let cancelled = left.len();
+        for handle in &left {
+            handle.cancel();
+        }
+        for handle in left {
+            let _ = handle.await;
+        }
+        ShutdownReport { finished: running - cancelled, cancelled }
+    }
+
+    async fn wait_until(&self, done: impl Fn(&Inner) -> bool) {
+        poll_fn(|cx| {
+            if done(&self.inner) {
+                return Poll::Ready(());
+            }
+            self.inner.waiters.borrow_mut().push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await
+    }
+}
+
+impl Inner {
+    fn wake_waiters(&self) {
+        let waiters = std::mem::take(&mut *self.waiters.borrow_mut());
+        waiters.into_iter().for_each(Waker::wake);
+    }
+
+    fn at_limit(&self) -> bool {
+        self.options.max_connections.is_some_and(|limit| self.handlers.borrow().len() >= limit)
+    }
+}
+
+async fn accept_loop(inner: Rc<Inner>, listener: ListenerSlot) {
+    loop {
+        let accepted = poll_fn(|cx| match &*listener.borrow() {
+            Some(listener) => listener.poll_accept(cx).map(Some),
+            None => Poll::Ready(None),
+        })
+        .await;
+        match accepted {
+            None => return,
+            Some(Ok((stream, peer))) => start_handler(&inner, stream, peer),
+            Some(Err(e)) => {
+                log::warn!(target: "reel", "accept failed: {e}; pausing {ACCEPT_BACKOFF:?}");
+                crate::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}
+
+fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
+    let (reader, writer) = pair(stream);
+    if inner.at_limit() {
+        if let Some(refuse) = &inner.options.refuse {
+            spawn_named(&format!("refuse {peer}"), refuse(reader, writer));
+        }
+        return;
+    }
+    let work = (inner.handler)(reader, writer);
+    let guard = HandlerGuard { inner: inner.clone(), id: Rc::new(Cell::new(None)) };
+    let id = guard.id.clone();
+    let task = spawn_named(&format!("handler {peer}"), async move {
+        let _guard = guard;
+        work.await;
+    });
+    id.set(Some(task.id()));
+    inner.handlers.borrow_mut().insert(task.id(), task);
+}
+
+/// Held by every handler task: its `Drop` (on return, panic or cancel) takes
+/// the task out of the server's table. It carries its task's id because a
+/// cancelled or panicked task is dropped outside its own poll.
+struct HandlerGuard {
+    inner: Rc<Inner>,
+    /// Set right after the spawn, before the task first runs.
+    id: Rc<Cell<Option<TaskId>>>,
+}
+
+impl Drop for HandlerGuard {
+    fn drop(&mut self) {
+        if let Some(id) = self.id.get() {
+            let handle = self.inner.handlers.borrow_mut().remove(&id);
+            drop(handle);
+        }
+        self.inner.wake_waiters();
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addrs", &self.inner.local_addrs)
+            .field("serving", &self.inner.serving.get())
+            .field("active", &self.inner.handlers.borrow().len())
+            .finish()
+    }
+}
