@@ -104,12 +104,31 @@ impl Registration {
         op: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         let result = self.poll_io(cx, Direction::Read, op);
-        if let Poll::Ready(Ok(n)) = result {
-            if n > 0 && n < buf_len && !self.core.reactor.is_read_closed(self.token) {
+        if let Poll::Ready(read) = &result {
+            self.after_read(read, buf_len);
+        }
+        result
+    }
+
+    /// [`try_io`](Self::try_io) for reads, with `poll_read`'s short-read rule.
+    pub(crate) fn try_read(
+        &self,
+        buf_len: usize,
+        op: impl FnOnce() -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let result = self.try_io(Direction::Read, op);
+        self.after_read(&result, buf_len);
+        result
+    }
+
+    /// The short-read rule: a read that filled less than its buffer drained
+    /// the socket, unless the peer has closed (see `poll_read`).
+    fn after_read(&self, read: &io::Result<usize>, buf_len: usize) {
+        if let Ok(n) = read {
+            if *n > 0 && *n < buf_len && !self.core.reactor.is_read_closed(self.token) {
                 self.core.reactor.clear_ready(self.token, Direction::Read);
             }
         }
-        result
     }
 
     /// Resolves once `dir` is known ready, without doing any I/O

@@ -101,7 +101,8 @@ impl TcpStream {
     /// With [`readable`](Self::readable), this lets a task hold a read buffer
     /// only while data is in flight (tokio: `try_read`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.registration.try_io(Direction::Read, || (&self.io).read(buf))
+        let len = buf.len();
+        self.registration.try_read(len, || (&self.io).read(buf))
     }
 
     /// Writes what fits without waiting: `WouldBlock` if nothing does.
