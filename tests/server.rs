@@ -193,3 +193,22 @@ fn a_panicking_handler_closes_its_connection_only() {
         assert_eq!(server.active_connections(), 0, "the panicked handler left the table");
     });
 }
+
+#[test]
+fn a_tcp_server_hands_over_the_raw_stream_and_the_peer() {
+    reel::run(async {
+        let server = reel::stream::start_tcp_server(
+            "127.0.0.1:0",
+            ServerOptions::new(),
+            |mut stream: reel::net::TcpStream, peer: SocketAddr| async move {
+                assert_eq!(stream.peer_addr().ok(), Some(peer));
+                let reply = format!("you are {peer}\n");
+                let _ = stream.write_all(reply.as_bytes()).await;
+            },
+        )
+        .expect("start");
+        let conn = client(server.local_addrs()[0]);
+        let me = conn.get_ref().local_addr().expect("local addr");
+        assert_eq!(rest(conn).await, format!("you are {me}\n"));
+    });
+}

@@ -17,7 +17,9 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
 pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
-pub use server::{Server, ServerOptions, ShutdownReport, start_server, start_server_with};
+pub use server::{
+    Server, ServerOptions, ShutdownReport, start_server, start_server_with, start_tcp_server,
+};
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 
 use crate::net::TcpStream;

@@ -31,8 +31,9 @@ use crate::task::{JoinHandle, TaskId, spawn_named};
 /// file descriptors): retrying at once would spin the loop at 100% CPU.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-type Handler =
-    Rc<dyn Fn(StreamReader, StreamWriter) -> std::pin::Pin<Box<dyn Future<Output = ()>>>>;
+/// What runs for each connection, boxed so one `Server` type serves every
+/// handler.
+type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> std::pin::Pin<Box<dyn Future<Output = ()>>>>;
 
 /// A listening socket shared by the server (which drops it in `close`) and
 /// its accept task (which sees `None` and ends).
@@ -65,7 +66,10 @@ impl ServerOptions {
         F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
         Fut: Future<Output = ()> + 'static,
     {
-        self.refuse = Some(Rc::new(move |r, w| Box::pin(refuse(r, w))));
+        self.refuse = Some(Rc::new(move |stream, _| {
+            let (r, w) = pair(stream);
+            Box::pin(refuse(r, w))
+        }));
         self
     }
 }
@@ -93,6 +97,25 @@ where
     F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
+    start_tcp_server(addr, options, move |stream, _peer| {
+        let (reader, writer) = pair(stream);
+        handler(reader, writer)
+    })
+}
+
+/// [`start_server_with`] for handlers that want the `TcpStream` itself and
+/// the peer's address, not a reader and writer: the same accept loop,
+/// connection limit and shutdown, with no stream buffering in between
+/// (asyncio: `loop.create_server` with a protocol, rather than streams).
+pub fn start_tcp_server<F, Fut>(
+    addr: impl ToSocketAddrs,
+    options: ServerOptions,
+    handler: F,
+) -> io::Result<Server>
+where
+    F: Fn(TcpStream, SocketAddr) -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
     let mut listeners = Vec::new();
     for addr in addr.to_socket_addrs()? {
         listeners.push(TcpListener::bind(addr)?);
@@ -104,7 +127,7 @@ where
     let inner = Rc::new(Inner {
         local_addrs,
         serving: Cell::new(true),
-        handler: Rc::new(move |r, w| Box::pin(handler(r, w))),
+        handler: Rc::new(move |stream, peer| Box::pin(handler(stream, peer))),
         options,
         handlers: RefCell::new(BTreeMap::new()),
         accept_tasks: RefCell::new(Vec::new()),
@@ -251,14 +274,13 @@ async fn accept_loop(inner: Rc<Inner>, listener: ListenerSlot) {
 }
 
 fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
-    let (reader, writer) = pair(stream);
     if inner.at_limit() {
         if let Some(refuse) = &inner.options.refuse {
-            spawn_named(&format!("refuse {peer}"), refuse(reader, writer));
+            spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
         }
         return;
     }
-    let work = (inner.handler)(reader, writer);
+    let work = (inner.handler)(stream, peer);
     let guard = HandlerGuard { inner: inner.clone(), id: Rc::new(Cell::new(None)) };
     let id = guard.id.clone();
     let task = spawn_named(&format!("handler {peer}"), async move {
