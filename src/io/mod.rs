@@ -6,11 +6,16 @@
 //! [`AsyncRead`] and [`AsyncWrite`] are reel's own two-method traits (no
 //! external crate): a TCP stream, its halves and stdin implement them, and
 //! the stream layer accepts any of them.
+//!
+//! [`Stdin`] reads fd 0 (a pipe, a terminal, a file) without blocking the loop.
 
 use std::io;
 use std::task::{Context, Poll};
 
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
+
+mod stdin;
+pub use stdin::Stdin;
 
 /// A source of bytes that can wait for more (asyncio: a read transport).
 pub trait AsyncRead {
