@@ -1,4 +1,45 @@
-//! Synchronisation between tasks of one loop.
+//! Synchronisation between tasks of one loop: semaphores, events, channels,
+//! and running several futures at once inside one task.
 //!
 //! asyncio counterpart: `asyncio.Semaphore`, `asyncio.Event`, `asyncio.Queue`,
 //! `asyncio.gather`, `asyncio.wait(return_when=FIRST_COMPLETED)`.
+//!
+//! | here | asyncio | file |
+//! |---|---|---|
+//! | [`Semaphore`], [`SemaphorePermit`] | `Semaphore`, `async with sem:` | `semaphore.rs` (queue in `permits.rs`) |
+//! | [`Event`] | `Event` | `event.rs` |
+//! | [`channel`], [`unbounded_channel`] | `Queue(maxsize)`, `Queue()` | `channel/` |
+//! | [`join`], [`join_all`] | `gather` | `join.rs` |
+//! | [`select`], [`race`] | `wait(return_when=FIRST_COMPLETED)` | `select.rs` |
+//!
+//! # Ground rules
+//!
+//! - Single thread: shared state is `Rc<RefCell<_>>` or `Cell`, never
+//!   `Arc`/`Mutex`, and the handles are not `Send`. The exception is the
+//!   per-child waker of `join_all`/`race` (`children.rs`), because a `Waker`
+//!   may be woken from another thread.
+//! - A waiting future parks its waker in the primitive's state on `Pending`
+//!   and takes it out in `Drop`, so a cancelled wait leaves nothing behind.
+//!   Where a wait can be *granted* something before it runs again (a
+//!   semaphore permit, a channel slot), its `Drop` hands that on.
+//! - Waiters are woken after the `RefCell` borrow ends, never inside it, and
+//!   values (user code) are dropped outside borrows too.
+//! - Nothing here spawns a task: `join`, `join_all`, `select` and `race` poll
+//!   their children inside the task that awaits them.
+
+mod channel;
+mod children;
+mod event;
+mod join;
+mod permits;
+mod select;
+mod semaphore;
+
+pub use channel::{
+    Receiver, SendError, Sender, Sending, TryRecvError, TrySendError, UnboundedSender, channel,
+    unbounded_channel,
+};
+pub use event::{Event, Wait};
+pub use join::{join, join_all};
+pub use select::{Either, race, select};
+pub use semaphore::{Acquire, Semaphore, SemaphorePermit};
