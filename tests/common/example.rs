@@ -80,12 +80,29 @@ pub fn read_on_thread(mut stream: impl Read + Send + 'static) -> Receiver<String
     rx
 }
 
+/// Sends each line `stream` yields to the returned channel, from a thread
+/// that drains it (so the child never blocks on a full pipe).
+fn lines_on_thread(stream: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
 /// A running example server; killed and reaped on drop.
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
     /// Stdout lines after the first, from a reader thread.
     pub more_lines: Receiver<String>,
+    /// Stderr (the log), line by line, from a reader thread.
+    pub log_lines: Receiver<String>,
 }
 
 impl Server {
@@ -100,25 +117,21 @@ impl Server {
         let mut child = Command::new(example_binary(name))
             .args(["--port", "0"])
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("start the {name} example: {e}"));
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = lines_on_thread(child.stdout.take().expect("piped stdout"));
+        let log_lines = lines_on_thread(child.stderr.take().expect("piped stderr"));
         // Build the guard first, so the child dies even if the line is wrong.
-        let mut server =
-            Server { child, addr: SocketAddr::from(([0, 0, 0, 0], 0)), more_lines: lines };
+        let mut server = Server {
+            child,
+            addr: SocketAddr::from(([0, 0, 0, 0], 0)),
+            more_lines: lines,
+            log_lines,
+        };
         let first = server
             .more_lines
             .recv_timeout(DEADLINE)
@@ -139,6 +152,32 @@ impl Server {
         stream.set_read_timeout(Some(DEADLINE)).expect("read timeout");
         stream.set_write_timeout(Some(DEADLINE)).expect("write timeout");
         stream
+    }
+
+    /// Waits up to `DEADLINE` for a log line containing every one of `parts`.
+    pub fn expect_log(&self, parts: &[&str]) -> String {
+        let started = Instant::now();
+        while let Some(left) = DEADLINE.checked_sub(started.elapsed()) {
+            match self.log_lines.recv_timeout(left) {
+                Ok(line) if parts.iter().all(|p| line.contains(p)) => return line,
+                Ok(_) => continue,
+                Err(_) => break,
+            }
+        }
+        panic!("no log line with {parts:?} within {DEADLINE:?}")
+    }
+
+    /// Sends `signal` to the server process.
+    #[allow(unsafe_code)]
+    pub fn signal(&self, signal: libc::c_int) {
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: kill(2) takes plain integers; the pid is our own live child.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill({pid}, {signal})");
+    }
+
+    /// Waits up to `DEADLINE` for the server to exit; its status.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        wait_with_deadline(&mut self.child).expect("the server exits within the deadline")
     }
 
     pub fn assert_running(&mut self) {

@@ -1,0 +1,182 @@
+//! The echo server every asyncio course starts with, on reel, grown into
+//! every variant the seeds teach.
+//!
+//! Run it and connect:
+//!
+//! ```text
+//! cargo run --release --example echo                    # 127.0.0.1:8888, byte echo
+//! cargo run --release --example echo -- --protocol      # the seeds' line protocol
+//! cargo run --release --example echo -- --help          # every flag
+//! nc 127.0.0.1 8888                                     # type a line, get it back
+//! ```
+//!
+//! Prints exactly one line on stdout, `listening on IP:PORT`, once it accepts
+//! connections; connects and disconnects are logged on stderr (`RUST_LOG`
+//! sets the level, default `info`; `RUST_LOG=reel=trace` shows every tick).
+//!
+//! - default: the plain byte echo that `nc` and load tools expect;
+//! - `--protocol`: `Welcome to Echo Server!`, then `TIME`, `HELP`, `QUIT`, or
+//!   `Echo: <text>` for anything else, lines ended by `\r\n`;
+//! - `--idle-timeout SECS`: an idle client gets `Connection timeout. Goodbye!`;
+//! - `--max-conns N`: a client past N gets `Server is busy. Try again later.`;
+//! - SIGINT or SIGTERM: stop accepting at once, send each client
+//!   `Server shutting down. Goodbye!` after the reply it is owed, wait up to
+//!   `--grace SECS` for them, exit 0;
+//! - `boom` (a chunk in byte mode, a line in protocol mode) makes that
+//!   connection's handler fail, as in the seeds: it alone closes, and the
+//!   failure is logged with the peer's address.
+
+mod clock;
+mod idle;
+mod plain;
+mod protocol;
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+use clap::Parser;
+use reel::net::TcpStream;
+use reel::signal::{SignalKind, signal};
+use reel::stream::{ServerOptions, StreamReader, StreamWriter, start_tcp_server};
+use reel::sync::Event;
+
+pub use idle::IdleTimer;
+
+/// A TCP echo server on reel.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8888)]
+    port: u16,
+    /// Speak the seeds' line protocol (TIME, HELP, QUIT) instead of echoing bytes.
+    #[arg(long)]
+    protocol: bool,
+    /// Close a client that sends nothing for this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    idle_timeout: f64,
+    /// Refuse clients past this many at once.
+    #[arg(long, value_name = "N")]
+    max_conns: Option<usize>,
+    /// On SIGINT/SIGTERM, wait this many seconds for clients before exiting.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    grace: f64,
+}
+
+/// What every connection's handler shares.
+pub struct Config {
+    idle_timeout: Duration,
+    /// Set on SIGINT/SIGTERM: every handler says goodbye and ends.
+    stop: Event,
+    protocol: bool,
+}
+
+/// How a connection ended, for the disconnect log line.
+pub enum Ending {
+    Eof,
+    Quit,
+    Idle,
+    Shutdown,
+}
+
+impl fmt::Display for Ending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Ending::Eof => "closed by the client",
+            Ending::Quit => "quit",
+            Ending::Idle => "idle timeout",
+            Ending::Shutdown => "server shutdown",
+        })
+    }
+}
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let args = Args::parse();
+    if let Err(e) = reel::run(serve(args)) {
+        eprintln!("echo: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(args: Args) -> io::Result<()> {
+    let seconds = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX);
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let config = Rc::new(Config {
+        idle_timeout: seconds(args.idle_timeout),
+        stop: Event::new(),
+        protocol: args.protocol,
+    });
+    let mut options = ServerOptions::new();
+    if let Some(limit) = args.max_conns {
+        options = options.max_connections(limit).refuse_with(refuse);
+    }
+    let shared = config.clone();
+    let server =
+        start_tcp_server((args.host.as_str(), args.port), options, move |stream, peer| {
+            handle(stream, peer, shared.clone())
+        })?;
+    println!("listening on {}", server.local_addrs()[0]);
+    io::stdout().flush()?;
+
+    poll_fn(|cx| {
+        let signalled = interrupt.poll_recv(cx).is_ready() || terminate.poll_recv(cx).is_ready();
+        if signalled { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    log::info!(
+        "shutting down: no new connections, {} clients to say goodbye to",
+        server.active_connections()
+    );
+    server.close();
+    config.stop.set();
+    let report = server.shutdown(seconds(args.grace)).await;
+    log::info!(
+        "stopped: {} clients finished, {} cancelled after the grace period",
+        report.finished,
+        report.cancelled
+    );
+    Ok(())
+}
+
+/// One connection, from connect to disconnect.
+async fn handle(stream: TcpStream, peer: SocketAddr, config: Rc<Config>) {
+    log::info!("{peer} connected");
+    let ended = if config.protocol {
+        protocol::serve(stream, &config).await
+    } else {
+        plain::serve(stream, &config).await
+    };
+    match ended {
+        Ok(ending) => log::info!("{peer} disconnected: {ending}"),
+        Err(e) => log::info!("{peer} dropped: {e}"),
+    }
+}
+
+/// What a client past `--max-conns` gets.
+async fn refuse(_reader: StreamReader, mut writer: StreamWriter) {
+    if writer.write(b"Server is busy. Try again later.\r\n").is_ok() {
+        let _ = writer.wait_closed().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let args = Args::parse_from(["echo"]);
+        assert_eq!((args.host.as_str(), args.port, args.protocol), ("127.0.0.1", 8888, false));
+        assert_eq!((args.idle_timeout, args.grace, args.max_conns), (60.0, 5.0, None));
+    }
+}

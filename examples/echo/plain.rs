@@ -1,0 +1,88 @@
+//! The plain byte echo: what `nc` and load tools expect.
+//!
+//! It waits with `readable()` and reads with `try_read` into a buffer on the
+//! stack that lives only between those two points, never across an `.await`,
+//! so an idle connection's task holds no buffer at all.
+
+use std::future::poll_fn;
+use std::io::{self, ErrorKind};
+use std::pin::pin;
+use std::task::Poll;
+
+use reel::net::TcpStream;
+
+use crate::{Config, Ending, IdleTimer};
+
+/// Echoes until EOF, the idle timeout or shutdown; returns how it ended.
+pub async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<Ending> {
+    let mut idle = IdleTimer::new(config.idle_timeout);
+    let mut stop = pin!(config.stop.wait());
+    loop {
+        let woke = {
+            let mut readable = pin!(stream.readable());
+            poll_fn(|cx| {
+                if let Poll::Ready(ready) = readable.as_mut().poll(cx) {
+                    return Poll::Ready(ready.map(|()| Woke::Readable));
+                }
+                if stop.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(Ok(Woke::Stop));
+                }
+                idle.poll_expired(cx).map(|()| Ok(Woke::Idle))
+            })
+            .await?
+        };
+        let unsent = match woke {
+            Woke::Readable => match echo_what_is_there(&stream)? {
+                Some(unsent) => unsent,
+                None => return Ok(Ending::Eof),
+            },
+            Woke::Stop => {
+                return goodbye(stream, b"Server shutting down. Goodbye!\r\n", Ending::Shutdown)
+                    .await;
+            }
+            Woke::Idle => {
+                return goodbye(stream, b"Connection timeout. Goodbye!\r\n", Ending::Idle).await;
+            }
+        };
+        idle.touch();
+        if !unsent.is_empty() {
+            // The peer reads slower than it writes: wait for room, holding
+            // only the bytes the kernel did not take.
+            stream.write_all(&unsent).await?;
+        }
+    }
+}
+
+enum Woke {
+    Readable,
+    Stop,
+    Idle,
+}
+
+/// Reads what is there and writes it back at once. Returns the bytes the
+/// kernel did not take (usually none), or `None` at EOF.
+fn echo_what_is_there(stream: &TcpStream) -> io::Result<Option<Vec<u8>>> {
+    let mut buf = [0u8; 16 * 1024];
+    let n = match stream.try_read(&mut buf) {
+        Ok(0) => return Ok(None),
+        Ok(n) => n,
+        Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Some(Vec::new())),
+        Err(e) => return Err(e),
+    };
+    let data = &buf[..n];
+    if data == b"boom\r\n" || data == b"boom\n" {
+        // The seeds' failing handler: the server must survive it.
+        panic!("boom: the seeds' simulated handler failure");
+    }
+    match stream.try_write(data) {
+        Ok(written) => Ok(Some(data[written..].to_vec())),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(Some(data.to_vec())),
+        Err(e) => Err(e),
+    }
+}
+
+async fn goodbye(mut stream: TcpStream, line: &[u8], ending: Ending) -> io::Result<Ending> {
+    stream.write_all(line).await?;
+    stream.shutdown(std::net::Shutdown::Write)?;
+    Ok(ending)
+}
