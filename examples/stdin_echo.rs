@@ -39,17 +39,41 @@ struct Args {
     /// Also print `tick N` on stderr every this many milliseconds.
     #[arg(long)]
     tick_ms: Option<u64>,
+    /// Read whole lines through `reel::io::stdin()` (a StreamReader) and
+    /// print each as `line: TEXT`.
+    #[arg(long)]
+    lines: bool,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    match reel::run(echo(args.tick_ms)) {
+    let run = if args.lines { reel::run(echo_lines()) } else { reel::run(echo(args.tick_ms)) };
+    match run {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stdin_echo: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// `--lines`: the StreamReader flavour, `while line := await reader.readline()`.
+async fn echo_lines() -> io::Result<()> {
+    let mut reader = reel::io::stdin()?;
+    let mut count = 0;
+    loop {
+        let line = reader.read_line().await?;
+        if line.is_empty() {
+            break;
+        }
+        count += 1;
+        let text = String::from_utf8_lossy(&line);
+        let mut stdout = io::stdout().lock();
+        writeln!(stdout, "line: {}", text.trim_end_matches(['\r', '\n']))?;
+        stdout.flush()?;
+    }
+    println!("eof after {count} lines");
+    Ok(())
 }
 
 async fn echo(tick_ms: Option<u64>) -> io::Result<()> {

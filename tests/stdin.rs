@@ -119,6 +119,25 @@ fn a_pipe_is_echoed_as_it_arrives_while_the_loop_keeps_ticking() {
     assert!(status.success(), "exit status {status}");
 }
 
+/// `reel::io::stdin()` is a StreamReader: lines split across writes come
+/// out whole, one per `read_line`.
+#[test]
+fn stdin_as_a_stream_reader_reads_whole_lines_from_a_pipe() {
+    let mut echo = Echo::start(Stdio::piped(), &["--lines"]);
+    let mut stdin = echo.child.stdin.take().expect("piped stdin");
+    let stdout = lines_on_thread(echo.child.stdout.take().expect("piped stdout"));
+    send(&mut stdin, "first li");
+    send(&mut stdin, "ne\nsecond\r\n");
+    assert_eq!(stdout.recv_timeout(DEADLINE).as_deref(), Ok("line: first line"));
+    assert_eq!(stdout.recv_timeout(DEADLINE).as_deref(), Ok("line: second"));
+    send(&mut stdin, "unterminated");
+    drop(stdin);
+    assert_eq!(stdout.recv_timeout(DEADLINE).as_deref(), Ok("line: unterminated"));
+    assert_eq!(stdout.recv_timeout(DEADLINE).as_deref(), Ok("eof after 3 lines"));
+    let status = wait_with_deadline(&mut echo.child).expect("it exits within the deadline");
+    assert!(status.success(), "exit status {status}");
+}
+
 /// A megabyte through a pipe, written faster than it is echoed: every byte
 /// is counted.
 #[test]

@@ -17,6 +17,16 @@ use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 mod stdin;
 pub use stdin::Stdin;
 
+/// Standard input as a [`StreamReader`](crate::stream::StreamReader): lines,
+/// exact reads and separators, without blocking the loop (asyncio: a
+/// `StreamReader` fed by `loop.connect_read_pipe(..., sys.stdin)`).
+///
+/// At most one may exist per loop (the reactor takes fd 0 once); see
+/// [`Stdin`] for pipes, terminals and the regular-file fallback.
+pub fn stdin() -> io::Result<crate::stream::StreamReader<Stdin>> {
+    Ok(crate::stream::StreamReader::new(Stdin::new()?))
+}
+
 /// A source of bytes that can wait for more (asyncio: a read transport).
 pub trait AsyncRead {
     /// Reads into `buf`: `Ready(Ok(0))` at end of stream, `Pending` (with the
