@@ -38,6 +38,7 @@
 //! | `timers` | deadlines and the sleepers waiting on them | `loop._scheduled` (a heap) |
 //! | [`time`] | `sleep`, `timeout`, `interval` | `asyncio.sleep`, `asyncio.wait_for` |
 //! | [`net`] | `TcpListener`, `TcpStream` | `loop.sock_accept`, `sock_recv`, `sock_sendall` |
+//! | [`stream`] | `StreamReader`, `StreamWriter`, `start_server`, `Server` | asyncio streams, `asyncio.Server` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
 //! | [`sync`] | semaphores, events, channels, gather/select | `asyncio.Semaphore`, `Event`, `Queue`, `gather`, `wait` |
@@ -51,8 +52,10 @@
 //!   (the `spawn_blocking` pool, which lives off the loop, has its own).
 //! - No `RefCell` borrow is held while user code runs (a future's `poll`, a
 //!   `Drop`), so user code may call back into the loop (spawn, sleep, wake).
-//! - `unsafe` is denied crate-wide and allowed only in `net::socket`, the leaf
-//!   that calls libc to create listening sockets.
+//! - `unsafe` is denied crate-wide and allowed only in the leaves that must
+//!   call libc: `net::socket` (listening sockets), `signal::sys` (the signal
+//!   handler and its self-pipes) and `io::stdin` (fd 0's flags); every block
+//!   carries a `// SAFETY:` comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.
