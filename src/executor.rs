@@ -257,6 +257,11 @@ impl Executor {
         }
     }
 
+    /// The id of the task being polled now.
+    pub(crate) fn current_id(&self) -> Option<TaskId> {
+        self.current.get().map(|task_ref| task_ref.id)
+    }
+
     /// The task being polled now: its reference and name.
     pub(crate) fn current(&self) -> Option<(TaskRef, Option<Rc<str>>)> {
         let task_ref = self.current.get()?;

@@ -63,6 +63,11 @@ pub fn current_task() -> Option<TaskInfo> {
         .map(|(task, name)| TaskInfo { id: task.id, name: name.map(|n| n.to_string()) })
 }
 
+/// The id of the task being polled now, without cloning its name.
+pub(crate) fn current_task_id() -> Option<TaskId> {
+    with_core("reel::current_task", |core| core.executor.current_id())
+}
+
 /// Gives the other ready tasks, and I/O, a turn before continuing
 /// (asyncio: `await asyncio.sleep(0)`).
 ///
@@ -201,8 +206,14 @@ where
         name,
     }));
     let output_slot = slot.clone();
+    // `future` gets a box of its own and is awaited through `Pin<&mut F>`.
+    // Awaiting it by value would store it twice: rustc keeps a captured
+    // future's slot beside the one `.await` moves it into (rust-lang/rust
+    // #62958), which doubled every task's memory. One more allocation per
+    // spawn buys a task that costs its future's size, not twice that.
+    let mut future = Box::pin(future);
     let body = Box::pin(async move {
-        let output = future.await;
+        let output = future.as_mut().await;
         output_slot.borrow_mut().finish(Ok(output));
     });
     (body, slot.clone(), slot)

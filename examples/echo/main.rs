@@ -151,8 +151,10 @@ async fn serve(args: Args) -> io::Result<()> {
 /// One connection, from connect to disconnect.
 async fn handle(stream: TcpStream, peer: SocketAddr, config: Rc<Config>) {
     log::info!("{peer} connected");
+    // Boxed: the protocol's state (a reader, a writer, a line) is larger
+    // than the byte echo's, and an async fn reserves room for its largest.
     let ended = if config.protocol {
-        protocol::serve(stream, &config).await
+        Box::pin(protocol::serve(stream, &config)).await
     } else {
         plain::serve(stream, &config).await
     };

@@ -36,12 +36,14 @@ pub async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<Ending>
                 Some(unsent) => unsent,
                 None => return Ok(Ending::Eof),
             },
+            // Boxed: the goodbye's state is not kept in every idle connection.
             Woke::Stop => {
-                return goodbye(stream, b"Server shutting down. Goodbye!\r\n", Ending::Shutdown)
-                    .await;
+                let bye = b"Server shutting down. Goodbye!\r\n";
+                return Box::pin(goodbye(stream, bye, Ending::Shutdown)).await;
             }
             Woke::Idle => {
-                return goodbye(stream, b"Connection timeout. Goodbye!\r\n", Ending::Idle).await;
+                let bye = b"Connection timeout. Goodbye!\r\n";
+                return Box::pin(goodbye(stream, bye, Ending::Idle)).await;
             }
         };
         idle.touch();

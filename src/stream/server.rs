@@ -35,6 +35,10 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// handler.
 type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> std::pin::Pin<Box<dyn Future<Output = ()>>>>;
 
+/// Spawns one connection's handler task with its guard inside, typed, so the
+/// task's future is the handler's own (one allocation, not a box in a box).
+type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard) -> JoinHandle<()>>;
+
 /// A listening socket shared by the server (which drops it in `close`) and
 /// its accept task (which sees `None` and ends).
 type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
@@ -127,7 +131,18 @@ where
     let inner = Rc::new(Inner {
         local_addrs,
         serving: Cell::new(true),
-        handler: Rc::new(move |stream, peer| Box::pin(handler(stream, peer))),
+        spawn_handler: {
+            let handler = Rc::new(handler);
+            Rc::new(move |stream, peer, guard: HandlerGuard| {
+                let handler = handler.clone();
+                // The handler's future is made inside the task, not captured
+                // by it: a captured future is stored twice (see task::wrap).
+                spawn_named(&format!("handler {peer}"), async move {
+                    let _guard = guard.arm();
+                    handler(stream, peer).await;
+                })
+            })
+        },
         options,
         handlers: RefCell::new(BTreeMap::new()),
         accept_tasks: RefCell::new(Vec::new()),
@@ -151,7 +166,7 @@ struct Inner {
     local_addrs: Vec<SocketAddr>,
     /// False once `close` ran: no accept task is left.
     serving: Cell<bool>,
-    handler: Handler,
+    spawn_handler: Spawner,
     options: ServerOptions,
     /// The live handler tasks, by task id; an entry leaves when its handler
     /// ends (see `HandlerGuard`).
@@ -280,29 +295,31 @@ fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
         }
         return;
     }
-    let work = (inner.handler)(stream, peer);
-    let guard = HandlerGuard { inner: inner.clone(), id: Rc::new(Cell::new(None)) };
-    let id = guard.id.clone();
-    let task = spawn_named(&format!("handler {peer}"), async move {
-        let _guard = guard;
-        work.await;
-    });
-    id.set(Some(task.id()));
+    let task = (inner.spawn_handler)(stream, peer, HandlerGuard { inner: inner.clone(), id: None });
     inner.handlers.borrow_mut().insert(task.id(), task);
 }
 
 /// Held by every handler task: its `Drop` (on return, panic or cancel) takes
-/// the task out of the server's table. It carries its task's id because a
-/// cancelled or panicked task is dropped outside its own poll.
+/// the task out of the server's table. It learns its task's id at the first
+/// poll, because a cancelled or panicked task is dropped outside its poll.
 struct HandlerGuard {
     inner: Rc<Inner>,
-    /// Set right after the spawn, before the task first runs.
-    id: Rc<Cell<Option<TaskId>>>,
+    /// Set at the task's first poll; a handler dropped before ever running
+    /// (only at shutdown, which empties the table itself) has none.
+    id: Option<TaskId>,
+}
+
+impl HandlerGuard {
+    /// Called first thing in the handler task.
+    fn arm(mut self) -> Self {
+        self.id = crate::task::current_task_id();
+        self
+    }
 }
 
 impl Drop for HandlerGuard {
     fn drop(&mut self) {
-        if let Some(id) = self.id.get() {
+        if let Some(id) = self.id {
             let handle = self.inner.handlers.borrow_mut().remove(&id);
             drop(handle);
         }
