@@ -38,6 +38,13 @@ pub(crate) struct TaskRef {
     pub(crate) id: TaskId,
 }
 
+/// How a task left the slab, for its `JoinHandle` (or the log).
+enum TaskEnd {
+    Completed,
+    Cancelled,
+    Panicked(String),
+}
+
 /// Where a task is in its life between spawn and completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TaskState {
@@ -66,7 +73,8 @@ struct Task {
     /// allocates or touches a reference count.
     waker: Option<Waker>,
     /// The `JoinHandle`'s side: told when the task panics or is cancelled.
-    join: Rc<dyn JoinNotify>,
+    /// `None` for a detached task, whose panic is logged at once.
+    join: Option<Rc<dyn JoinNotify>>,
 }
 
 /// Owns every task of one loop and the queue of those ready to run.
@@ -104,9 +112,38 @@ impl Executor {
     where
         F: Future + 'static,
     {
+        let id = self.next_task_id();
+        let (future, join, handle_slot) = task::wrap(id, name.clone(), future);
+        let task_ref = self.insert(id, name, future, Some(join));
+        JoinHandle::new(handle_slot, task_ref)
+    }
+
+    /// Adds a task nobody will join: its boxed future is the whole task (no
+    /// output slot, no wrapper), and a panic is logged at once. For tasks the
+    /// runtime itself manages by `TaskRef`, such as a server's handlers.
+    pub(crate) fn spawn_detached(
+        &self,
+        name: Option<Rc<str>>,
+        future: impl Future<Output = ()> + 'static,
+    ) -> TaskRef {
+        let id = self.next_task_id();
+        self.insert(id, name, Box::pin(future), None)
+    }
+
+    fn next_task_id(&self) -> TaskId {
         let id = TaskId(self.next_id.get());
         self.next_id.set(id.0 + 1);
-        let (future, join, handle_slot) = task::wrap(id, name.clone(), future);
+        id
+    }
+
+    /// Puts a new task in the slab and queues its first poll.
+    fn insert(
+        &self,
+        id: TaskId,
+        name: Option<Rc<str>>,
+        future: Pin<Box<dyn Future<Output = ()>>>,
+        join: Option<Rc<dyn JoinNotify>>,
+    ) -> TaskRef {
         let mut tasks = self.tasks.borrow_mut();
         let entry = tasks.vacant_entry();
         let task_ref = TaskRef { key: entry.key(), id };
@@ -121,7 +158,7 @@ impl Executor {
             join,
         });
         self.ready.borrow_mut().push_back(task_ref);
-        JoinHandle::new(handle_slot, task_ref)
+        task_ref
     }
 
     /// Queues a task for the next run phase, unless it is queued already or
@@ -200,7 +237,7 @@ impl Executor {
             (future, waker, task.cancel_requested, task.name.clone())
         };
         if cancel {
-            self.remove(task_ref, future, |join| join.cancelled());
+            self.remove(task_ref, future, TaskEnd::Cancelled);
             return name;
         }
         self.current.set(Some(task_ref));
@@ -208,10 +245,10 @@ impl Executor {
         let outcome = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
         self.current.set(None);
         match outcome {
-            Ok(Poll::Ready(())) => self.remove(task_ref, future, |_| {}),
+            Ok(Poll::Ready(())) => self.remove(task_ref, future, TaskEnd::Completed),
             Err(payload) => {
                 let message = task::panic_message(&*payload);
-                self.remove(task_ref, future, |join| join.panicked(message));
+                self.remove(task_ref, future, TaskEnd::Panicked(message));
             }
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -228,15 +265,18 @@ impl Executor {
 
     /// Frees a finished task's slot, then drops its future and tells its
     /// `JoinHandle`, both outside any borrow (destructors may call back in).
-    fn remove(
-        &self,
-        task_ref: TaskRef,
-        future: Pin<Box<dyn Future<Output = ()>>>,
-        tell: impl FnOnce(&dyn JoinNotify),
-    ) {
+    fn remove(&self, task_ref: TaskRef, future: Pin<Box<dyn Future<Output = ()>>>, end: TaskEnd) {
         let task = self.tasks.borrow_mut().remove(task_ref.key);
         drop(future);
-        tell(&*task.join);
+        match (&task.join, end) {
+            (Some(join), TaskEnd::Cancelled) => join.cancelled(),
+            (Some(join), TaskEnd::Panicked(message)) => join.panicked(message),
+            (None, TaskEnd::Panicked(message)) => {
+                let what = format!("panicked: {message}");
+                task::log_unretrieved(task.id, task.name.as_deref(), &what);
+            }
+            (_, TaskEnd::Completed) | (None, TaskEnd::Cancelled) => {}
+        }
     }
 
     /// Cancels and drops every task, as the loop ends; returns how many.
@@ -252,7 +292,9 @@ impl Executor {
             count += drained.len();
             for task in drained {
                 drop(task.future);
-                task.join.cancelled();
+                if let Some(join) = task.join {
+                    join.cancelled();
+                }
             }
         }
     }

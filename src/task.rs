@@ -161,9 +161,26 @@ impl<T> JoinSlot<T> {
     }
 
     fn log_unretrieved(&self, e: &JoinError) {
-        let name = self.name.as_deref().unwrap_or("unnamed");
-        log::error!(target: "reel", "Task exception was never retrieved: task {} ({name}): {e}", self.id);
+        log_unretrieved(self.id, self.name.as_deref(), &e.to_string());
     }
+}
+
+/// Logs a panic that no handle will report (asyncio: "Task exception was
+/// never retrieved").
+pub(crate) fn log_unretrieved(id: TaskId, name: Option<&str>, what: &str) {
+    let name = name.unwrap_or("unnamed");
+    log::error!(target: "reel", "Task exception was never retrieved: task {id} ({name}): {what}");
+}
+
+/// Spawns a task nobody joins, named, and returns its address (see
+/// `Executor::spawn_detached`).
+pub(crate) fn spawn_detached(name: &str, future: impl Future<Output = ()> + 'static) -> TaskRef {
+    with_core("reel::spawn", |core| core.executor.spawn_detached(Some(name.into()), future))
+}
+
+/// Asks a task to stop, by address (see `JoinHandle::cancel`).
+pub(crate) fn cancel(task: TaskRef) -> bool {
+    with_core("reel::cancel", |core| core.executor.cancel(task))
 }
 
 /// How the executor reports a task's end without knowing its output type.

@@ -23,6 +23,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
+use crate::executor::TaskRef;
 use crate::net::{TcpListener, TcpStream};
 use crate::stream::{StreamReader, StreamWriter, pair};
 use crate::task::{JoinHandle, TaskId, spawn_named};
@@ -37,7 +38,7 @@ type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> std::pin::Pin<Box<dyn Future<
 
 /// Spawns one connection's handler task with its guard inside, typed, so the
 /// task's future is the handler's own (one allocation, not a box in a box).
-type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard) -> JoinHandle<()>>;
+type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard) -> TaskRef>;
 
 /// A listening socket shared by the server (which drops it in `close`) and
 /// its accept task (which sees `None` and ends).
@@ -137,7 +138,9 @@ where
                 let handler = handler.clone();
                 // The handler's future is made inside the task, not captured
                 // by it: a captured future is stored twice (see task::wrap).
-                spawn_named(&format!("handler {peer}"), async move {
+                // Detached: the server never awaits a handler, so it needs no
+                // join slot; a panic is logged at once, naming the peer.
+                crate::task::spawn_detached(&format!("handler {peer}"), async move {
                     let _guard = guard.arm();
                     handler(stream, peer).await;
                 })
@@ -170,7 +173,7 @@ struct Inner {
     options: ServerOptions,
     /// The live handler tasks, by task id; an entry leaves when its handler
     /// ends (see `HandlerGuard`).
-    handlers: RefCell<BTreeMap<TaskId, JoinHandle<()>>>,
+    handlers: RefCell<BTreeMap<TaskId, TaskRef>>,
     /// Each listener (taken out and dropped by `close`) and its accept task.
     accept_tasks: RefCell<Vec<(ListenerSlot, JoinHandle<()>)>>,
     /// Tasks in `wait_closed`, `serve_forever` or `shutdown`.
@@ -235,16 +238,15 @@ impl Server {
         self.close();
         let running = self.active_connections();
         let _ = crate::time::timeout(grace, self.wait_closed()).await;
-        let left: Vec<JoinHandle<()>> =
+        let left: Vec<TaskRef> =
             std::mem::take(&mut *self.inner.handlers.borrow_mut()).into_values().collect();
-        let cancelled = left.len();
-        for handle in &left {
-            handle.cancel();
+        for &task in &left {
+            crate::task::cancel(task);
         }
-        for handle in left {
-            let _ = handle.await;
-        }
-        ShutdownReport { finished: running - cancelled, cancelled }
+        // A cancelled task is dropped when it next comes up; they were queued
+        // before this yield, so by the time it returns they are gone.
+        crate::task::yield_now().await;
+        ShutdownReport { finished: running - left.len(), cancelled: left.len() }
     }
 
     async fn wait_until(&self, done: impl Fn(&Inner) -> bool) {
@@ -296,7 +298,7 @@ fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
         return;
     }
     let task = (inner.spawn_handler)(stream, peer, HandlerGuard { inner: inner.clone(), id: None });
-    inner.handlers.borrow_mut().insert(task.id(), task);
+    inner.handlers.borrow_mut().insert(task.id, task);
 }
 
 /// Held by every handler task: its `Drop` (on return, panic or cancel) takes
@@ -320,8 +322,7 @@ impl HandlerGuard {
 impl Drop for HandlerGuard {
     fn drop(&mut self) {
         if let Some(id) = self.id {
-            let handle = self.inner.handlers.borrow_mut().remove(&id);
-            drop(handle);
+            self.inner.handlers.borrow_mut().remove(&id);
         }
         self.inner.wake_waiters();
     }
