@@ -19,6 +19,15 @@ use std::time::{Duration, Instant};
 use crate::runtime::{try_core, with_core};
 use crate::timers::TimerKey;
 
+/// The loop's clock: the time read once per tick, right after `epoll_wait`
+/// returned (asyncio: `loop.time()`). Cheaper than `Instant::now()` and
+/// the same for every task in a tick; at most one tick behind the wall.
+///
+/// Panics when called outside a running loop.
+pub fn now() -> Instant {
+    with_core("reel::time::now", |core| core.now())
+}
+
 /// Waits until `duration` has passed (asyncio: `await asyncio.sleep(secs)`).
 ///
 /// Panics when called outside a running loop.

@@ -130,3 +130,15 @@ fn an_idle_loop_with_a_timer_sleeps_in_the_kernel_until_it_is_due() {
         assert!(ticks <= 4, "{ticks} ticks for one sleep: the loop spun");
     });
 }
+
+#[test]
+fn the_loop_clock_holds_still_within_a_tick_and_advances_across_ticks() {
+    reel::run(async {
+        let first = reel::time::now();
+        std::thread::sleep(Duration::from_millis(2)); // the wall moves on, the tick does not
+        assert_eq!(reel::time::now(), first, "read once per tick");
+        assert!(Instant::now() > first);
+        bounded(sleep(Duration::from_millis(5))).await;
+        assert!(reel::time::now() >= first + Duration::from_millis(5));
+    });
+}

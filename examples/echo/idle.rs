@@ -24,10 +24,11 @@ impl IdleTimer {
         IdleTimer { limit, last_activity: now, sleep: sleep_until(now + limit) }
     }
 
-    /// Records activity. Costs a clock read, not a timer operation: a busy
-    /// connection touches the loop's timers once per `limit`, not per message.
+    /// Records activity. Costs a read of the loop's clock, not a timer
+    /// operation: a busy connection touches the loop's timers once per
+    /// `limit`, not per message.
     pub fn touch(&mut self) {
-        self.last_activity = Instant::now();
+        self.last_activity = reel::time::now();
     }
 
     /// Ready once the connection has been idle for the whole limit.
