@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# bench/run.sh echo: reel's echo example against tokio (both flavors) and a
+# bare-mio loop, on loopback, with echo_load as the load generator.
+#
+#   bench/run.sh echo                       # the full run, about 4 minutes
+#   DURATION=2 ROUNDS=1 bench/run.sh echo   # a quick look
+#
+# For each server: the server runs pinned to CPU 0 and the load to CPU 1, so
+# they never share a core. Measured:
+#   1. throughput: echo_load --clients $CLIENTS --size $SIZE --duration
+#      $DURATION, reel alternated with each peer, $ROUNDS rounds, medians;
+#   2. during each load, the server's CPU time and system calls
+#      (perf stat -e task-clock,raw_syscalls:sys_enter -p PID), per message;
+#   3. user-space instructions per message: the server under callgrind,
+#      $CG_CLIENTS x $CG_MESSAGES messages, minus a run with no messages;
+#   4. resident memory per idle connection: VmRSS before and after
+#      $IDLE_CONNS idle connections (held by bench's hold_conns).
+# Environment: DURATION (s, default 5), ROUNDS (3), CLIENTS (100), SIZE (64),
+# CG_CLIENTS (10), CG_MESSAGES (2000), IDLE_CONNS (10000), KEEP (keep the
+# work folder with every raw output).
+set -euo pipefail
+
+if [[ "${1:-}" != "echo" ]]; then
+    echo "usage: $0 echo" >&2
+    exit 2
+fi
+
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-5}
+ROUNDS=${ROUNDS:-3}
+CLIENTS=${CLIENTS:-100}
+SIZE=${SIZE:-64}
+CG_CLIENTS=${CG_CLIENTS:-10}
+CG_MESSAGES=${CG_MESSAGES:-2000}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SERVER_CPU=0
+LOAD_CPU=1
+WORK=$(mktemp -d /tmp/reel-bench.XXXXXX)
+RELEASE=target/release
+
+# ---------------------------------------------------------------- servers
+SERVERS=(reel tokio-ct tokio-mt mio)
+declare -A COMMAND=(
+    [reel]="$RELEASE/examples/echo --port 0"
+    [tokio-ct]="$RELEASE/tokio_echo --flavor current_thread --port 0"
+    [tokio-mt]="$RELEASE/tokio_echo --flavor multi_thread --port 0"
+    [mio]="$RELEASE/mio_echo --port 0"
+)
+declare -A LABEL=(
+    [reel]="reel (examples/echo)"
+    [tokio-ct]="tokio current_thread"
+    [tokio-mt]="tokio multi_thread"
+    [mio]="mio floor (no futures)"
+)
+
+# Every process this script starts, killed on exit however it exits.
+PIDS=()
+cleanup() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+    wait 2>/dev/null || true
+    if [[ -z "${KEEP:-}" ]]; then rm -rf "$WORK"; else echo "raw outputs kept in $WORK" >&2; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "== $*" >&2; }
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+# ------------------------------------------------------------------ setup
+need() {
+    command -v "$1" >/dev/null && return
+    log "installing $2"
+    if command -v apt-get >/dev/null; then
+        (apt-get install -y "$2" >/dev/null 2>&1 \
+            || { apt-get update >/dev/null 2>&1 && apt-get install -y "$2" >/dev/null 2>&1; }) \
+            || die "could not install $2"
+    else
+        die "$1 is missing and there is no apt-get"
+    fi
+}
+need taskset util-linux
+need perf linux-perf
+need valgrind valgrind
+need callgrind_annotate valgrind
+
+log "building (release)"
+cargo build --release --quiet --example echo --example echo_load
+cargo build --release --quiet -p reel-bench
+LOAD=$RELEASE/examples/echo_load
+HOLD=$RELEASE/hold_conns
+
+# ---------------------------------------------------------------- helpers
+# start_server NAME OUTFILE [PREFIX...]: starts NAME pinned to SERVER_CPU
+# (behind PREFIX, e.g. valgrind), waits for its `listening on` line; sets PID
+# and PORT.
+start_server() {
+    local name=$1 out=$2
+    shift 2
+    # shellcheck disable=SC2086 # COMMAND holds a command line
+    RUST_LOG=warn taskset -c "$SERVER_CPU" "$@" ${COMMAND[$name]} >"$out" 2>"$out.err" &
+    PID=$!
+    PIDS+=("$PID")
+    local waited=0
+    until grep -q '^listening on ' "$out" 2>/dev/null; do
+        kill -0 "$PID" 2>/dev/null || die "$name exited at start: $(cat "$out.err")"
+        ((waited++ < 600)) || die "$name printed no address in 60 s"
+        sleep 0.1
+    done
+    PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out" | head -1)
+    [[ -n "$PORT" ]] || die "$name: unexpected first line: $(head -1 "$out")"
+}
+
+# stop_server: SIGTERM (reel's echo shuts down gracefully, the others die;
+# callgrind writes its profile either way), then SIGKILL after 60 s. Not
+# SIGINT: a non-interactive shell starts background jobs with SIGINT ignored.
+stop_server() {
+    kill -TERM "$PID" 2>/dev/null || true
+    local waited=0
+    while kill -0 "$PID" 2>/dev/null && ((waited++ < 600)); do sleep 0.1; done
+    kill -KILL "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+}
+
+# run_load OUT ARGS...: echo_load pinned to LOAD_CPU, bounded in time.
+run_load() {
+    local out=$1
+    shift
+    timeout 300 taskset -c "$LOAD_CPU" "$LOAD" --port "$PORT" --timeout 60 "$@" >"$out" 2>&1 \
+        || die "echo_load failed: $(cat "$out")"
+}
+
+field() { sed -n "s/^$1: \([0-9.]*\).*/\1/p" "$2" | head -1; }
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+
+# ------------------------------------------------ 1 and 2: load, perf stat
+declare -A RATE CPU_NS SYSCALLS PAIRED
+measure_load() {
+    local name=$1 run=$2
+    start_server "$name" "$WORK/$name.$run.server"
+    perf stat -e task-clock,raw_syscalls:sys_enter -x, -o "$WORK/$name.$run.perf" -p "$PID" \
+        2>"$WORK/$name.$run.perf.err" &
+    local perf=$!
+    PIDS+=("$perf")
+    sleep 0.2
+    run_load "$WORK/$name.$run.load" --clients "$CLIENTS" --size "$SIZE" --duration "$DURATION"
+    kill -INT "$perf" 2>/dev/null || true
+    wait "$perf" 2>/dev/null || true
+    stop_server
+    local messages rate msec calls
+    messages=$(field messages "$WORK/$name.$run.load")
+    rate=$(field 'messages per second' "$WORK/$name.$run.load")
+    msec=$(awk -F, '$3 == "task-clock" {print $1}' "$WORK/$name.$run.perf" 2>/dev/null)
+    calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$WORK/$name.$run.perf" 2>/dev/null)
+    RATE[$name]+="$rate "
+    if [[ -n "$msec" && -n "$calls" && "$messages" -gt 0 ]]; then
+        CPU_NS[$name]+="$(awk -v m="$msec" -v n="$messages" 'BEGIN {printf "%.0f", m * 1e6 / n}') "
+        SYSCALLS[$name]+="$(awk -v c="$calls" -v n="$messages" 'BEGIN {printf "%.3f", c / n}') "
+    else
+        log "perf stat gave nothing for $name: $(cat "$WORK/$name.$run.perf.err")"
+    fi
+    LAST_RATE=$rate
+    log "$name: $rate msg/s, server ${msec:-?} ms CPU, ${calls:-?} syscalls, $messages messages"
+}
+
+log "throughput: $ROUNDS rounds, $CLIENTS clients x $SIZE B, ${DURATION}s per run"
+for ((round = 1; round <= ROUNDS; round++)); do
+    for peer in tokio-ct tokio-mt mio; do
+        measure_load reel "$round-$peer"
+        reel_rate=$LAST_RATE
+        measure_load "$peer" "$round"
+        PAIRED[$peer]+="$(awk -v p="$LAST_RATE" -v r="$reel_rate" 'BEGIN {print p / r}') "
+    done
+done
+
+# --------------------------------------------- 3: instructions, callgrind
+declare -A INSTR
+total_ir() { sed -n 's/^summary: \([0-9]*\).*/\1/p; s/^totals: \([0-9]*\).*/\1/p' "$1" | head -1; }
+# callgrind_run NAME MESSAGES: sets IR to the server's total instructions.
+callgrind_run() {
+    local name=$1 messages=$2 file=$WORK/$name.cg.$2
+    start_server "$name" "$WORK/$name.cg.$messages.server" \
+        valgrind --tool=callgrind --callgrind-out-file="$file"
+    run_load "$WORK/$name.cg.$messages.load" --clients "$CG_CLIENTS" --messages "$messages" --size "$SIZE"
+    stop_server
+    [[ -s "$file" ]] || die "callgrind wrote no profile for $name: $(tail -3 "$WORK/$name.cg.$messages.server.err")"
+    IR=$(total_ir "$file")
+    [[ -n "$IR" ]] || die "no total in $file"
+}
+log "instructions: callgrind, $CG_CLIENTS clients x $CG_MESSAGES messages, minus a run with 0"
+for name in "${SERVERS[@]}"; do
+    callgrind_run "$name" 0
+    base=$IR
+    callgrind_run "$name" "$CG_MESSAGES"
+    full=$IR
+    INSTR[$name]=$(awk -v f="$full" -v b="$base" -v n="$((CG_CLIENTS * CG_MESSAGES))" \
+        'BEGIN {printf "%.0f", (f - b) / n}')
+    log "$name: $base Ir at rest, $full Ir with messages: ${INSTR[$name]} Ir per message"
+    callgrind_annotate --inclusive=no "$WORK/$name.cg.$CG_MESSAGES" 2>/dev/null \
+        | grep -E '^ *[0-9,]+ ' | head -16 >"$WORK/$name.cg.top" || true
+done
+
+# ----------------------------------------------- 4: memory per connection
+declare -A MEMORY
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+fds() { ls "/proc/$1/fd" | wc -l; }
+log "memory: $IDLE_CONNS idle connections"
+for name in "${SERVERS[@]}"; do
+    start_server "$name" "$WORK/$name.mem.server"
+    sleep 0.3
+    before=$(rss_kib "$PID")
+    base_fds=$(fds "$PID")
+    taskset -c "$LOAD_CPU" "$HOLD" --port "$PORT" --count "$IDLE_CONNS" --hold 120 \
+        >"$WORK/$name.hold" 2>&1 &
+    hold=$!
+    PIDS+=("$hold")
+    waited=0
+    until (($(fds "$PID") >= base_fds + IDLE_CONNS)); do
+        kill -0 "$hold" 2>/dev/null || die "hold_conns failed: $(cat "$WORK/$name.hold")"
+        ((waited++ < 600)) || die "$name did not accept $IDLE_CONNS connections in 60 s"
+        sleep 0.1
+    done
+    sleep 1 # let every new task make its first poll
+    after=$(rss_kib "$PID")
+    kill -KILL "$hold" 2>/dev/null || true
+    wait "$hold" 2>/dev/null || true
+    stop_server
+    MEMORY[$name]=$(awk -v a="$after" -v b="$before" -v n="$IDLE_CONNS" 'BEGIN {printf "%.0f", (a - b) * 1024 / n}')
+    log "$name: VmRSS $before KiB -> $after KiB: ${MEMORY[$name]} bytes per connection"
+done
+
+# ------------------------------------------------------------------ table
+echo
+echo "echo benchmark: $CLIENTS clients x $SIZE B ping-pong, ${DURATION}s x $ROUNDS rounds;"
+echo "server on CPU $SERVER_CPU, echo_load on CPU $LOAD_CPU; medians; (x) = this / reel"
+echo "callgrind: $CG_CLIENTS x $CG_MESSAGES messages; memory: $IDLE_CONNS idle connections"
+echo
+declare -A M_RATE M_CPU M_SYS
+for name in "${SERVERS[@]}"; do
+    M_RATE[$name]=$(echo "${RATE[$name]:-}" | median)
+    M_CPU[$name]=$(echo "${CPU_NS[$name]:-}" | median)
+    M_SYS[$name]=$(echo "${SYSCALLS[$name]:-}" | median)
+done
+{
+    echo "server|msg/s|(x)|paired (x)|CPU ns/msg|(x)|syscalls/msg|(x)|user Ir/msg|(x)|RSS B/idle conn|(x)"
+    for name in "${SERVERS[@]}"; do
+        paired=n/a
+        [[ -n "${PAIRED[$name]:-}" ]] && paired=$(ratio "$(echo "${PAIRED[$name]}" | median)" 1)
+        [[ $name == reel ]] && paired=-
+        printf '%s|%.0f|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "${LABEL[$name]}" \
+            "${M_RATE[$name]}" "$(ratio "${M_RATE[$name]}" "${M_RATE[reel]}")" "$paired" \
+            "${M_CPU[$name]}" "$(ratio "${M_CPU[$name]}" "${M_CPU[reel]}")" \
+            "${M_SYS[$name]}" "$(ratio "${M_SYS[$name]}" "${M_SYS[reel]}")" \
+            "${INSTR[$name]}" "$(ratio "${INSTR[$name]}" "${INSTR[reel]}")" \
+            "${MEMORY[$name]}" "$(ratio "${MEMORY[$name]}" "${MEMORY[reel]}")"
+    done
+} | column -t -s '|'
+
+echo
+echo "targets (reel against tokio current_thread):"
+target() { # target WHAT REEL TOKIO GOAL(max ratio reel/tokio, or min with '>=')
+    awk -v what="$1" -v r="$2" -v t="$3" -v goal="$4" 'BEGIN {
+        if (r == "nan" || t == "nan" || t == 0) { printf "  %-36s n/a\n", what; exit }
+        x = r / t; min = (substr(goal, 1, 2) == ">="); g = min ? substr(goal, 3) + 0 : goal + 0
+        ok = min ? x >= g : x <= g
+        printf "  %-36s reel/tokio = %.2f (goal %s %.2f): %s\n", what, x, min ? ">=" : "<=", g, ok ? "met" : "MISSED" }'
+}
+target "throughput" "${M_RATE[reel]}" "${M_RATE[tokio-ct]}" ">=1.0"
+target "server CPU per message" "${M_CPU[reel]}" "${M_CPU[tokio-ct]}" 0.95
+target "syscalls per message" "${M_SYS[reel]}" "${M_SYS[tokio-ct]}" 1.0
+target "user-space instructions per message" "${INSTR[reel]}" "${INSTR[tokio-ct]}" 0.5
+awk -v m="${MEMORY[reel]}" 'BEGIN { printf "  %-36s %d bytes (goal <= 1024): %s\n", "memory per idle connection", m, m <= 1024 ? "met" : "MISSED" }'
+
+echo
+echo "top functions by self instructions under callgrind (reel, then tokio current_thread):"
+for name in reel tokio-ct; do
+    echo "-- ${LABEL[$name]}"
+    head -12 "$WORK/$name.cg.top" 2>/dev/null || true
+done
