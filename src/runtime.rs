@@ -11,11 +11,13 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::executor::Executor;
+use crate::executor::{Executor, TaskRef};
 use crate::reactor::Reactor;
 use crate::timers::Timers;
+use crate::waker::Remote;
 
 /// Everything one loop owns. Each part keeps its own `RefCell`s so that a
 /// borrow of one never blocks another.
@@ -53,6 +55,21 @@ pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
 /// The loop running on this thread, or `None` (also during thread teardown).
 pub(crate) fn try_core() -> Option<Rc<Core>> {
     CURRENT.try_with(|current| current.borrow().clone()).ok().flatten()
+}
+
+/// Schedules `task` directly if the loop running on this thread is the one
+/// whose cross-thread inbox is `remote`; false otherwise (another thread, or
+/// no loop). The wake path's fast lane: no lock, no `Rc` clone.
+pub(crate) fn schedule_local(remote: &Arc<Remote>, task: TaskRef) -> bool {
+    CURRENT
+        .try_with(|current| match current.borrow().as_deref() {
+            Some(core) if Arc::ptr_eq(&core.executor.remote, remote) => {
+                core.executor.schedule(task);
+                true
+            }
+            _ => false,
+        })
+        .unwrap_or(false)
 }
 
 impl Core {

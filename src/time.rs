@@ -13,11 +13,10 @@ use std::future::{Future, poll_fn};
 use std::marker::PhantomData;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::runtime::{try_core, with_core};
-use crate::timers::TimerKey;
 
 /// The loop's clock: the time read once per tick, right after `epoll_wait`
 /// returned (asyncio: `loop.time()`). Cheaper than `Instant::now()` and
@@ -41,7 +40,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Panics when called outside a running loop.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     with_core("reel::sleep", |_| ());
-    Sleep { deadline, key: None, _loop_bound: PhantomData }
+    Sleep { deadline, id: None, parked: None, _loop_bound: PhantomData }
 }
 
 /// About thirty years from now: "never", for durations that overflow.
@@ -53,8 +52,12 @@ fn far_future() -> Instant {
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
-    /// The timer entry, from the first `Pending` until it fires or is dropped.
-    key: Option<TimerKey>,
+    /// The id of the timer entry, whose key is `(deadline, id)`: set from the
+    /// first `Pending` until the entry fires or the sleep is dropped or reset.
+    id: Option<u64>,
+    /// The waker parked in that entry. A re-poll by the same task before the
+    /// deadline then needs no timer lookup: the common case in a `select`.
+    parked: Option<Waker>,
     /// Timer entries belong to one loop's thread, so a `Sleep` stays there.
     _loop_bound: PhantomData<Rc<()>>,
 }
@@ -73,9 +76,10 @@ impl Sleep {
     }
 
     fn unregister(&mut self) {
-        if let Some(key) = self.key.take() {
+        self.parked = None;
+        if let Some(id) = self.id.take() {
             if let Some(core) = try_core() {
-                core.timers.remove(key);
+                core.timers.remove((self.deadline, id));
             }
         }
     }
@@ -86,18 +90,27 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         with_core("Sleep::poll", |core| {
-            if let Some(key) = self.key {
-                // Our entry is gone only if `fire_expired` took it: done.
-                if core.timers.repark(key, cx.waker()) {
+            if let Some(id) = self.id {
+                // `fire_expired` removes exactly the entries due at the loop's
+                // clock, so before the deadline ours is still there.
+                let same_task = self.parked.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
+                if same_task && self.deadline > core.now() {
                     return Poll::Pending;
                 }
-                self.key = None;
+                // Our entry is gone only if `fire_expired` took it: done.
+                if core.timers.repark((self.deadline, id), cx.waker()) {
+                    self.parked = Some(cx.waker().clone());
+                    return Poll::Pending;
+                }
+                self.id = None;
+                self.parked = None;
                 return Poll::Ready(());
             }
             if self.deadline <= core.now() {
                 return Poll::Ready(());
             }
-            self.key = Some(core.timers.insert(self.deadline, cx.waker()));
+            self.id = Some(core.timers.insert(self.deadline, cx.waker()).1);
+            self.parked = Some(cx.waker().clone());
             Poll::Pending
         })
     }

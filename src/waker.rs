@@ -22,7 +22,7 @@ use std::task::Wake;
 
 use crate::executor::TaskRef;
 use crate::reactor::Reactor;
-use crate::runtime::try_core;
+use crate::runtime::schedule_local;
 
 /// The cross-thread half of a loop: an inbox of task wakes and the waker
 /// registered with the loop's `mio::Poll` that interrupts its `epoll_wait`.
@@ -79,12 +79,8 @@ impl Wake for TaskWaker {
     /// Waking twice schedules once, and waking a finished task does nothing:
     /// `Executor::schedule` checks both.
     fn wake_by_ref(self: &Arc<Self>) {
-        if let Some(core) = try_core() {
-            if Arc::ptr_eq(&core.executor.remote, &self.remote) {
-                core.executor.schedule(self.task);
-                return;
-            }
+        if !schedule_local(&self.remote, self.task) {
+            self.remote.push(self.task);
         }
-        self.remote.push(self.task);
     }
 }

@@ -1,9 +1,10 @@
 //! The plain byte echo: what `nc` and load tools expect.
 //!
-//! It waits with `readable()` and reads with `try_read` into a buffer on the
-//! stack that lives only between those two points, never across an `.await`,
-//! so an idle connection's task holds no buffer at all.
+//! It waits with `readable()` and reads with `try_read` into a buffer that is
+//! used only between those two points, never across an `.await`, so an idle
+//! connection's task holds no buffer at all.
 
+use std::cell::RefCell;
 use std::future::poll_fn;
 use std::io::{self, ErrorKind};
 use std::pin::pin;
@@ -61,26 +62,35 @@ enum Woke {
     Idle,
 }
 
+thread_local! {
+    /// The read buffer, one per loop thread: used only between `readable()`
+    /// and the write, never across an `.await`, so every connection of the
+    /// loop can share it and none holds one while idle. Zeroed once, not on
+    /// every read as a fresh stack array would be.
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(vec![0; 16 * 1024]);
+}
+
 /// Reads what is there and writes it back at once. Returns the bytes the
 /// kernel did not take (usually none), or `None` at EOF.
 fn echo_what_is_there(stream: &TcpStream) -> io::Result<Option<Vec<u8>>> {
-    let mut buf = [0u8; 16 * 1024];
-    let n = match stream.try_read(&mut buf) {
-        Ok(0) => return Ok(None),
-        Ok(n) => n,
-        Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Some(Vec::new())),
-        Err(e) => return Err(e),
-    };
-    let data = &buf[..n];
-    if data == b"boom\r\n" || data == b"boom\n" {
-        // The seeds' failing handler: the server must survive it.
-        panic!("boom: the seeds' simulated handler failure");
-    }
-    match stream.try_write(data) {
-        Ok(written) => Ok(Some(data[written..].to_vec())),
-        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(Some(data.to_vec())),
-        Err(e) => Err(e),
-    }
+    SCRATCH.with_borrow_mut(|buf| {
+        let n = match stream.try_read(buf) {
+            Ok(0) => return Ok(None),
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(Some(Vec::new())),
+            Err(e) => return Err(e),
+        };
+        let data = &buf[..n];
+        if data == b"boom\r\n" || data == b"boom\n" {
+            // The seeds' failing handler: the server must survive it.
+            panic!("boom: the seeds' simulated handler failure");
+        }
+        match stream.try_write(data) {
+            Ok(written) => Ok(Some(data[written..].to_vec())),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(Some(data.to_vec())),
+            Err(e) => Err(e),
+        }
+    })
 }
 
 async fn goodbye(mut stream: TcpStream, line: &[u8], ending: Ending) -> io::Result<Ending> {

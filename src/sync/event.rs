@@ -83,7 +83,7 @@ impl Event {
     /// (asyncio: `await event.wait()`). Dropping the future leaves nothing
     /// behind.
     pub fn wait(&self) -> Wait<'_> {
-        Wait { event: self, queued: None }
+        Wait { event: self, queued: None, parked: None }
     }
 }
 
@@ -101,6 +101,9 @@ pub struct Wait<'a> {
     /// The id this future queued under and the generation it saw then;
     /// `None` until its first `Pending`.
     queued: Option<(u64, u64)>,
+    /// The waker queued under that id: a re-poll by the same task needs no
+    /// lookup in the waiters' map (the common case in a `select`).
+    parked: Option<Waker>,
 }
 
 impl Future for Wait<'_> {
@@ -118,19 +121,24 @@ impl Future for Wait<'_> {
             let generation = state.generation;
             drop(state);
             self.queued = Some((id, generation));
+            self.parked = Some(cx.waker().clone());
             return Poll::Pending;
         };
         if state.generation != generation {
             // Released by a `set` that a `clear` has already undone.
             drop(state);
             self.queued = None;
+            self.parked = None;
             return Poll::Ready(());
         }
-        if let Some(parked) = state.waiters.get_mut(&id) {
-            if !parked.will_wake(cx.waker()) {
-                *parked = cx.waker().clone();
-            }
+        if self.parked.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            return Poll::Pending;
         }
+        if let Some(parked) = state.waiters.get_mut(&id) {
+            *parked = cx.waker().clone();
+        }
+        drop(state);
+        self.parked = Some(cx.waker().clone());
         Poll::Pending
     }
 }
