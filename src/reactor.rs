@@ -72,6 +72,21 @@ pub(crate) struct IoSlot {
     writer: Option<Waker>,
 }
 
+impl IoSlot {
+    /// Parks `waker` for `dir`, keeping the parked one if it would wake the
+    /// same task (no reference-count traffic on the hot path).
+    fn park(&mut self, dir: Direction, waker: &Waker) {
+        let parked = match dir {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        };
+        match parked {
+            Some(old) if old.will_wake(waker) => {}
+            _ => *parked = Some(waker.clone()),
+        }
+    }
+}
+
 /// What one `dispatch` did, for the tick's trace line.
 pub(crate) struct Dispatched {
     /// Task wakes issued (a task woken for both directions counts twice).
@@ -214,39 +229,60 @@ impl Reactor {
         done
     }
 
-    /// True if `token` is known ready in `dir`.
-    pub(crate) fn is_ready(&self, token: usize, dir: Direction) -> bool {
-        self.slots.borrow().get(token).is_some_and(|s| s.readiness & dir.bit() != 0)
+    /// One I/O attempt on `token` in `dir`, under a single borrow of the slab:
+    /// the heart of `Registration::poll_io`.
+    ///
+    /// - Not known ready: park `waker` (if given) and return `None`; no syscall.
+    /// - Known ready: run `op`. Clear readiness if it said `WouldBlock`, or if
+    ///   `drained` says its result emptied the socket (a short read) and the
+    ///   peer has not closed (the sticky READ_CLOSED bit: that edge comes once).
+    ///
+    /// `op` is a plain syscall on the socket; it never calls back into reel,
+    /// so holding the borrow across it is safe.
+    pub(crate) fn attempt<R>(
+        &self,
+        token: usize,
+        dir: Direction,
+        waker: Option<&Waker>,
+        op: impl FnOnce() -> io::Result<R>,
+        drained: impl FnOnce(&R) -> bool,
+    ) -> Option<io::Result<R>> {
+        let mut slots = self.slots.borrow_mut();
+        let Some(slot) = slots.get_mut(token) else {
+            return Some(Err(io::Error::other("socket is not registered with this loop")));
+        };
+        if slot.readiness & dir.bit() == 0 {
+            if let Some(waker) = waker {
+                slot.park(dir, waker);
+            }
+            return None;
+        }
+        let result = op();
+        let clear = match &result {
+            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
+            Ok(value) => slot.readiness & READ_CLOSED == 0 && drained(value),
+        };
+        if clear {
+            slot.readiness &= !dir.bit();
+        }
+        Some(result)
     }
 
-    /// True if epoll reported that `token`'s peer closed or the socket
-    /// failed: a read will not block again, whatever it returned last.
-    pub(crate) fn is_read_closed(&self, token: usize) -> bool {
-        self.slots.borrow().get(token).is_some_and(|s| s.readiness & READ_CLOSED != 0)
+    /// True if `token` is known ready in `dir`; otherwise parks `waker`.
+    pub(crate) fn poll_ready(&self, token: usize, dir: Direction, waker: &Waker) -> bool {
+        let mut slots = self.slots.borrow_mut();
+        let Some(slot) = slots.get_mut(token) else { return true };
+        if slot.readiness & dir.bit() != 0 {
+            return true;
+        }
+        slot.park(dir, waker);
+        false
     }
 
-    /// Forgets readiness in `dir`: the last operation showed it drained.
+    /// Forgets readiness in `dir`: the caller saw the socket drained.
     pub(crate) fn clear_ready(&self, token: usize, dir: Direction) {
         if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
             slot.readiness &= !dir.bit();
-        }
-    }
-
-    /// Parks `waker` to be woken when `token` becomes ready in `dir`.
-    /// Keeps the parked waker if it would wake the same task (no refcount
-    /// traffic on the hot path).
-    pub(crate) fn park(&self, token: usize, dir: Direction, waker: &Waker) {
-        let mut slots = self.slots.borrow_mut();
-        let Some(slot) = slots.get_mut(token) else {
-            return;
-        };
-        let parked = match dir {
-            Direction::Read => &mut slot.reader,
-            Direction::Write => &mut slot.writer,
-        };
-        match parked {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *parked = Some(waker.clone()),
         }
     }
 
@@ -259,7 +295,7 @@ impl Reactor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::task::Wake;
@@ -280,22 +316,31 @@ mod tests {
         server.set_nonblocking(true).unwrap();
         let mut server = mio::net::TcpStream::from_std(server);
         let token = reactor.register(&mut server).unwrap();
-        assert!(!reactor.is_ready(token, Direction::Read), "readiness starts unknown");
-
         let flag = Arc::new(Flag(AtomicBool::new(false)));
-        reactor.park(token, Direction::Read, &Waker::from(flag.clone()));
+        let waker = Waker::from(flag.clone());
+        let mut buf = [0u8; 16];
+        let read = |buf: &mut [u8]| (&server).read(buf);
+        assert!(
+            reactor
+                .attempt(token, Direction::Read, Some(&waker), || read(&mut buf), |_| false)
+                .is_none(),
+            "readiness starts unknown: no syscall, the waker is parked"
+        );
         client.write_all(b"ping").unwrap();
         // Registration reports writability at once; the data may need a moment.
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while !reactor.is_ready(token, Direction::Read) {
+        while !flag.0.load(Ordering::SeqCst) {
             assert!(std::time::Instant::now() < deadline, "no readable event");
             reactor.poll(Some(Duration::from_millis(100)));
             reactor.dispatch();
         }
-        assert!(flag.0.load(Ordering::SeqCst), "the parked reader was woken");
-        assert!(reactor.is_ready(token, Direction::Write));
-        reactor.clear_ready(token, Direction::Read);
-        assert!(!reactor.is_ready(token, Direction::Read));
+        assert!(reactor.poll_ready(token, Direction::Write, &waker), "writable too");
+        let got = reactor.attempt(token, Direction::Read, None, || read(&mut buf), |&n| n < 16);
+        assert_eq!(got.map(|r| r.unwrap()), Some(4), "the read ran");
+        assert!(
+            reactor.attempt(token, Direction::Read, None, || read(&mut buf), |_| false).is_none(),
+            "a short read cleared readiness: the next attempt makes no syscall"
+        );
 
         assert_eq!(reactor.len(), 1);
         reactor.deregister(token, &mut server);

@@ -49,45 +49,15 @@ impl Registration {
     ///    - anything else: that is the result.
     ///
     /// Readiness only comes back through an epoll event, which `dispatch`
-    /// turns into a wake of the parked waker.
+    /// turns into a wake of the parked waker. Each step runs under one borrow
+    /// of the reactor's slab (`Reactor::attempt`).
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let reactor = &self.core.reactor;
-        loop {
-            if !reactor.is_ready(self.token, dir) {
-                reactor.park(self.token, dir, cx.waker());
-                return Poll::Pending;
-            }
-            match op() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    reactor.clear_ready(self.token, dir);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                result => return Poll::Ready(result),
-            }
-        }
-    }
-
-    /// One attempt at `op`, without waiting: `WouldBlock` at once (and no
-    /// syscall) when `dir` is not known ready; on `WouldBlock` from `op`,
-    /// readiness is cleared so that the next `readable()` waits for an event.
-    pub(crate) fn try_io<R>(
-        &self,
-        dir: Direction,
-        op: impl FnOnce() -> io::Result<R>,
-    ) -> io::Result<R> {
-        if !self.core.reactor.is_ready(self.token, dir) {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let result = op();
-        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            self.core.reactor.clear_ready(self.token, dir);
-        }
-        result
+        self.poll_attempt(cx, dir, op, |_| false)
     }
 
     /// [`poll_io`](Self::poll_io) for reads into `buf`: a read that fills less
@@ -103,11 +73,44 @@ impl Registration {
         buf_len: usize,
         op: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        let result = self.poll_io(cx, Direction::Read, op);
-        if let Poll::Ready(read) = &result {
-            self.after_read(read, buf_len);
+        self.poll_attempt(cx, Direction::Read, op, |&n| n > 0 && n < buf_len)
+    }
+
+    fn poll_attempt<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let attempt =
+                self.core.reactor.attempt(self.token, dir, Some(cx.waker()), &mut op, &drained);
+            match attempt {
+                None => return Poll::Pending,
+                // Readiness was cleared: the next turn parks. EINTR: retry.
+                Some(Err(e))
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
+                Some(result) => return Poll::Ready(result),
+            }
         }
-        result
+    }
+
+    /// One attempt at `op`, without waiting: `WouldBlock` at once (and no
+    /// syscall) when `dir` is not known ready; on `WouldBlock` from `op`,
+    /// readiness is cleared so that the next `readable()` waits for an event.
+    pub(crate) fn try_io<R>(
+        &self,
+        dir: Direction,
+        op: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.core
+            .reactor
+            .attempt(self.token, dir, None, op, |_| false)
+            .unwrap_or_else(|| Err(io::ErrorKind::WouldBlock.into()))
     }
 
     /// [`try_io`](Self::try_io) for reads, with `poll_read`'s short-read rule.
@@ -116,28 +119,18 @@ impl Registration {
         buf_len: usize,
         op: impl FnOnce() -> io::Result<usize>,
     ) -> io::Result<usize> {
-        let result = self.try_io(Direction::Read, op);
-        self.after_read(&result, buf_len);
-        result
-    }
-
-    /// The short-read rule: a read that filled less than its buffer drained
-    /// the socket, unless the peer has closed (see `poll_read`).
-    fn after_read(&self, read: &io::Result<usize>, buf_len: usize) {
-        if let Ok(n) = read {
-            if *n > 0 && *n < buf_len && !self.core.reactor.is_read_closed(self.token) {
-                self.core.reactor.clear_ready(self.token, Direction::Read);
-            }
-        }
+        self.core
+            .reactor
+            .attempt(self.token, Direction::Read, None, op, |&n| n > 0 && n < buf_len)
+            .unwrap_or_else(|| Err(io::ErrorKind::WouldBlock.into()))
     }
 
     /// Resolves once `dir` is known ready, without doing any I/O
     /// (connect completion, `readable()`, `writable()`).
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<()> {
-        if self.core.reactor.is_ready(self.token, dir) {
+        if self.core.reactor.poll_ready(self.token, dir, cx.waker()) {
             Poll::Ready(())
         } else {
-            self.core.reactor.park(self.token, dir, cx.waker());
             Poll::Pending
         }
     }
