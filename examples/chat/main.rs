@@ -1,0 +1,127 @@
+//! The chat server of the seeds, on reel: names, rooms, private messages,
+//! history, and no slow client can stall a room.
+//!
+//! Run it and connect (the protocol, line by line, is in PROTOCOL.md here):
+//!
+//! ```text
+//! cargo run --release --example chat                 # 127.0.0.1:8889
+//! cargo run --release --example chat_client          # the terminal client
+//! nc 127.0.0.1 8889                                  # or any line-based client
+//! ```
+//!
+//! Prints exactly one stdout line, `listening on IP:PORT`, once it accepts
+//! connections; logs on stderr (`RUST_LOG`, default `info`).
+//!
+//! How it is built: every client gets a session task (its name dialogue,
+//! then its lines and commands) and a writer task fed by a bounded queue
+//! (`outbox`). The shared state (`chat`) is one `Rc<RefCell<Chat>>`; a
+//! broadcast queues a line for each member without ever waiting, and a
+//! member whose queue is full is disconnected, so one client that stops
+//! reading cannot slow anyone else down.
+
+mod chat;
+mod commands;
+mod outbox;
+mod session;
+
+use std::future::poll_fn;
+use std::io::{self, Write};
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::Duration;
+
+use clap::Parser;
+use reel::signal::{SignalKind, signal};
+use reel::stream::{ServerOptions, start_tcp_server};
+use reel::sync::Event;
+
+use crate::chat::Chat;
+use crate::session::Ctx;
+
+/// A chat server on reel: rooms, private messages, history.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8889)]
+    port: u16,
+    /// Chat lines each room keeps for newcomers.
+    #[arg(long, value_name = "N", default_value_t = 50)]
+    history: usize,
+    /// Messages per second a client may send.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    rate: u32,
+    /// The longest message, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 500)]
+    max_message: usize,
+    /// On SIGINT/SIGTERM, wait this many seconds for goodbyes to go out.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    grace: f64,
+}
+
+fn main() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let args = Args::parse();
+    if let Err(e) = reel::run(serve(args)) {
+        eprintln!("chat: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(args: Args) -> io::Result<()> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let ctx = Rc::new(Ctx {
+        chat: std::cell::RefCell::new(Chat::new(args.history)),
+        stop: Event::new(),
+        // The reader refuses longer lines whole, so the message limit must
+        // fit inside it for "Message too long" to be exact.
+        max_message: args.max_message.min(session::LINE_LIMIT - 2),
+        rate: args.rate,
+    });
+    let shared = ctx.clone();
+    let server = start_tcp_server(
+        (args.host.as_str(), args.port),
+        ServerOptions::new(),
+        move |stream, peer| session::serve(stream, peer, shared.clone()),
+    )?;
+    println!("listening on {}", server.local_addrs()[0]);
+    io::stdout().flush()?;
+
+    poll_fn(|cx| {
+        let signalled = interrupt.poll_recv(cx).is_ready() || terminate.poll_recv(cx).is_ready();
+        if signalled { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    log::info!("shutting down: {} clients to say goodbye to", server.active_connections());
+    server.close();
+    ctx.stop.set();
+    let grace = Duration::try_from_secs_f64(args.grace).unwrap_or(Duration::from_secs(5));
+    let report = server.shutdown(grace).await;
+    log::info!("stopped: {} sessions ended, {} cancelled", report.finished, report.cancelled);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rules() {
+        assert!(chat::valid_name("alice_2"));
+        assert!(chat::valid_name(&"x".repeat(20)));
+        assert!(!chat::valid_name(""));
+        assert!(!chat::valid_name(&"x".repeat(21)));
+        assert!(!chat::valid_name("al ice"));
+        assert!(!chat::valid_name("élan"));
+    }
+
+    #[test]
+    fn defaults_match_the_issue() {
+        let args = Args::parse_from(["chat"]);
+        assert_eq!((args.port, args.history, args.rate, args.max_message), (8889, 50, 5, 500));
+    }
+}
