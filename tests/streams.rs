@@ -263,3 +263,30 @@ fn open_connection_resolves_names_and_talks_to_a_std_server() {
         assert!(refused.is_err(), "nothing listens on port 1");
     });
 }
+
+#[test]
+fn abort_gives_up_on_a_peer_that_never_reads_and_frees_the_socket() {
+    reel::run(async {
+        let (done, wait) = mpsc::channel::<()>();
+        let (reader, mut writer, peer) = with_peer(move |s| {
+            // Never reads; holds the socket open until the test is done.
+            wait.recv_timeout(LIMIT).ok();
+            drop(s);
+        })
+        .await;
+        let baseline = reel::stats().registrations;
+        writer.write(&vec![9u8; 4 << 20]).expect("accepted");
+        assert!(writer.buffered() > 0, "the peer does not read: bytes wait in the writer");
+        drop(reader);
+        writer.abort();
+        assert!(writer.write(b"more").is_err(), "an aborted writer takes nothing");
+        drop(writer);
+        // The cancelled flusher is dropped in the next tick; then the socket goes.
+        reel::yield_now().await;
+        reel::yield_now().await;
+        assert_eq!(reel::stats().registrations, baseline - 1, "the socket is closed");
+        assert_eq!(reel::stats().tasks, 1, "no flusher left behind");
+        done.send(()).expect("peer alive");
+        peer.join().expect("peer");
+    });
+}

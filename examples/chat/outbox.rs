@@ -78,14 +78,31 @@ impl Drop for WriterTask {
     }
 }
 
-async fn write_out(mut queue: Receiver<Rc<str>>, mut writer: StreamWriter) {
+async fn write_out(mut queue: Receiver<Rc<str>>, writer: StreamWriter) {
+    // Cancelled (a kicked client, a session cancelled at shutdown): abort,
+    // so the socket closes now instead of waiting on a peer that never reads.
+    let mut writer = AbortOnDrop(Some(writer));
     while let Some(line) = queue.recv().await {
+        let Some(out) = writer.0.as_mut() else { return };
         // drain() returns at once below the high-water mark, so a client that
         // reads keeps up without a wait per line; one that does not makes
         // this task wait here, its queue fills, and the broadcaster kicks it.
-        if writer.write(line.as_bytes()).is_err() || writer.drain().await.is_err() {
+        if out.write(line.as_bytes()).is_err() || out.drain().await.is_err() {
             return;
         }
     }
-    let _ = writer.wait_closed().await;
+    if let Some(mut out) = writer.0.take() {
+        let _ = out.wait_closed().await;
+    }
+}
+
+/// Aborts the writer it holds when dropped before the end.
+struct AbortOnDrop(Option<StreamWriter>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(writer) = self.0.as_mut() {
+            writer.abort();
+        }
+    }
 }

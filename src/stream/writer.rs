@@ -23,6 +23,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::io::AsyncWrite;
 use crate::net::OwnedWriteHalf;
+use crate::task::JoinHandle;
 
 /// Default high-water mark: above it, `drain` waits (asyncio: 64 KiB).
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
@@ -54,6 +55,8 @@ struct Shared<W> {
     failed: Option<(io::ErrorKind, String)>,
     /// Tasks in `drain` or `wait_closed`, woken on progress or failure.
     waiters: Vec<Waker>,
+    /// The flusher task while one runs, so that `abort` can stop it.
+    flusher: Option<JoinHandle<()>>,
 }
 
 impl<W: AsyncWrite + 'static> StreamWriter<W> {
@@ -77,6 +80,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
             closed: false,
             failed: None,
             waiters: Vec::new(),
+            flusher: None,
         };
         StreamWriter { shared: Rc::new(RefCell::new(shared)) }
     }
@@ -171,6 +175,29 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         .await
     }
 
+    /// Gives up on the peer: drops what is buffered, stops the flusher, and
+    /// lets the socket close as soon as the writer (and the read half) are
+    /// dropped (asyncio: `transport.abort()`). For a peer that is being
+    /// disconnected for not reading: `close` would wait for it forever.
+    pub fn abort(&mut self) {
+        let (flusher, waiters) = {
+            let mut shared = self.shared.borrow_mut();
+            shared.buf = Vec::new();
+            shared.start = 0;
+            shared.closing = true;
+            shared.closed = true;
+            shared.flushing = false;
+            if shared.failed.is_none() {
+                shared.failed = Some((io::ErrorKind::ConnectionAborted, "writer aborted".into()));
+            }
+            (shared.flusher.take(), std::mem::take(&mut shared.waiters))
+        };
+        if let Some(flusher) = flusher {
+            flusher.cancel();
+        }
+        waiters.into_iter().for_each(Waker::wake);
+    }
+
     /// Bytes accepted and not yet written
     /// (asyncio: `transport.get_write_buffer_size()`).
     pub fn buffered(&self) -> usize {
@@ -192,9 +219,10 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         shared.flushing = true;
         drop(shared);
         let flusher = self.shared.clone();
-        crate::task::spawn_named("stream-flusher", async move {
+        let task = crate::task::spawn_named("stream-flusher", async move {
             poll_fn(|cx| flusher.borrow_mut().poll_flush(cx)).await;
         });
+        self.shared.borrow_mut().flusher = Some(task);
     }
 }
 
