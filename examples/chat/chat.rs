@@ -71,10 +71,17 @@ impl Chat {
         history
     }
 
-    /// Removes `name` if `session` still owns it, telling its room once.
-    pub fn leave(&mut self, name: &str, session: u64) {
-        if self.users.get(name).is_some_and(|u| u.session == session) {
-            self.remove(name);
+    /// Removes `name` if `session` still owns it, telling its room once
+    /// (unless `announce` is false: at shutdown, when everyone is leaving).
+    /// Removing it drops its outbox here, so its writer task can finish.
+    pub fn leave(&mut self, name: &str, session: u64, announce: bool) {
+        if self.users.get(name).is_none_or(|u| u.session != session) {
+            return;
+        }
+        let Some(user) = self.users.remove(name) else { return };
+        self.leave_room(name, &user.room);
+        if announce {
+            self.announce(&user.room, &format!("*** {name} left the chat ***\n"), None);
         }
     }
 
@@ -180,12 +187,6 @@ impl Chat {
                 }
             }
         }
-    }
-
-    fn remove(&mut self, name: &str) {
-        let Some(user) = self.users.remove(name) else { return };
-        self.leave_room(name, &user.room);
-        self.announce(&user.room, &format!("*** {name} left the chat ***\n"), None);
     }
 
     /// Takes `name` out of `room`; an empty room other than the lobby goes.

@@ -20,6 +20,8 @@ use crate::outbox::Outbox;
 
 /// The longest line read whole; longer ones are refused without buffering.
 pub const LINE_LIMIT: usize = 4096;
+/// Lines a session handles before it lets the other tasks run.
+const YIELD_EVERY: u32 = 16;
 /// Name tries before the server gives up on a client.
 const NAME_TRIES: usize = 3;
 
@@ -56,7 +58,10 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
     };
     log::info!("{peer} joined as {name}");
     let ending = talk(&mut reader, &outbox, &ctx, &name).await;
-    ctx.chat.borrow_mut().leave(&name, session);
+    // At shutdown everyone is leaving: the goodbye is the last line each
+    // client gets, not a string of "left the chat" notices before it.
+    let announce = ending != "server shutdown";
+    ctx.chat.borrow_mut().leave(&name, session, announce);
     log::info!("{peer} ({name}) left: {ending}");
     if ending == "kicked" {
         return; // dropping the writer task closes the socket at once
@@ -135,7 +140,18 @@ pub fn send_history(outbox: &Outbox, history: &[Rc<str>]) {
 /// Lines and commands until the client goes; returns why it went.
 async fn talk(reader: &mut StreamReader, outbox: &Outbox, ctx: &Ctx, name: &str) -> &'static str {
     let mut bucket = TokenBucket::new(ctx.rate);
+    let mut lines = 0u32;
     loop {
+        // A client that sends a burst fills our reader with thousands of
+        // lines, and read_line then returns without ever waiting: the task
+        // would broadcast them all in one poll, and the receivers' writer
+        // tasks would get no turn to drain their queues, which then overflow
+        // although those clients read at full speed. Yielding every few
+        // lines gives them that turn (asyncio's readline has the same trap).
+        lines += 1;
+        if lines % YIELD_EVERY == 0 {
+            reel::yield_now().await;
+        }
         let line = match next(reader, ctx, outbox).await {
             Next::Kicked => return "kicked",
             Next::Stop => {

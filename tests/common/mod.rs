@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod chat;
 pub mod example;
 
 use std::future::Future;
