@@ -18,10 +18,30 @@
 # Environment: DURATION (s, default 5), ROUNDS (3), CLIENTS (100), SIZE (64),
 # CG_CLIENTS (10), CG_MESSAGES (2000), IDLE_CONNS (10000), KEEP (keep the
 # work folder with every raw output).
+#
+# bench/run.sh chat: reel's chat example against tokio_chat (the same
+# protocol on tokio current_thread), fan-out in one room, with chat_load as
+# the load generator.
+#
+#   bench/run.sh chat                       # 3 rounds of 5 s each, about 1 minute
+#   DURATION=2 ROUNDS=1 bench/run.sh chat   # a quick look
+#
+# Same pinning (server on CPU 0, load on CPU 1). Each round runs both servers,
+# the order alternating from round to round; both with --rate 1000000, so the
+# rate limit never answers `Slow down.`. Measured, medians over the rounds:
+#   1. delivered chat lines per second and their latency p50/p99: chat_load
+#      --clients $CLIENTS --size $SIZE --duration $DURATION (every client
+#      sends as fast as its window allows, or $RATE messages per second);
+#   2. the server's CPU time and system calls per delivered line (perf stat
+#      on the server's PID for the whole load, joins and quits included).
+# Environment: DURATION (5), ROUNDS (3), CLIENTS (100), SIZE (64), RATE
+# (messages per second per client; empty: as fast as the window allows),
+# KEEP.
 set -euo pipefail
 
-if [[ "${1:-}" != "echo" ]]; then
-    echo "usage: $0 echo" >&2
+MODE=${1:-}
+if [[ "$MODE" != "echo" && "$MODE" != "chat" ]]; then
+    echo "usage: $0 echo|chat" >&2
     exit 2
 fi
 
@@ -45,12 +65,16 @@ declare -A COMMAND=(
     [tokio-ct]="$RELEASE/tokio_echo --flavor current_thread --port 0"
     [tokio-mt]="$RELEASE/tokio_echo --flavor multi_thread --port 0"
     [mio]="$RELEASE/mio_echo --port 0"
+    [reel-chat]="$RELEASE/examples/chat --port 0 --rate 1000000"
+    [tokio-chat]="$RELEASE/tokio_chat --port 0 --rate 1000000"
 )
 declare -A LABEL=(
     [reel]="reel (examples/echo)"
     [tokio-ct]="tokio current_thread"
     [tokio-mt]="tokio multi_thread"
     [mio]="mio floor (no futures)"
+    [reel-chat]="reel (examples/chat)"
+    [tokio-chat]="tokio current_thread (tokio_chat)"
 )
 
 # Every process this script starts, killed on exit however it exits.
@@ -83,13 +107,20 @@ need() {
 }
 need taskset util-linux
 need perf linux-perf
-need valgrind valgrind
-need callgrind_annotate valgrind
+if [[ $MODE == echo ]]; then
+    need valgrind valgrind
+    need callgrind_annotate valgrind
+fi
 
 log "building (release)"
-cargo build --release --quiet --example echo --example echo_load
+if [[ $MODE == echo ]]; then
+    cargo build --release --quiet --example echo --example echo_load
+    LOAD=$RELEASE/examples/echo_load
+else
+    cargo build --release --quiet --example chat --example chat_load
+    LOAD=$RELEASE/examples/chat_load
+fi
 cargo build --release --quiet -p reel-bench
-LOAD=$RELEASE/examples/echo_load
 HOLD=$RELEASE/hold_conns
 
 # ---------------------------------------------------------------- helpers
@@ -124,17 +155,116 @@ stop_server() {
     wait "$PID" 2>/dev/null || true
 }
 
-# run_load OUT ARGS...: echo_load pinned to LOAD_CPU, bounded in time.
+# run_load OUT ARGS...: the load generator pinned to LOAD_CPU, bounded in time.
 run_load() {
     local out=$1
     shift
     timeout 300 taskset -c "$LOAD_CPU" "$LOAD" --port "$PORT" --timeout 60 "$@" >"$out" 2>&1 \
-        || die "echo_load failed: $(cat "$out")"
+        || die "$(basename "$LOAD") failed: $(cat "$out")"
 }
 
 field() { sed -n "s/^$1: \([0-9.]*\).*/\1/p" "$2" | head -1; }
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "n/a"; else printf "%.2fx", a / b }'; }
+# target WHAT REEL TOKIO GOAL: the ratio reel/tokio against GOAL (a maximum,
+# or a minimum written '>=X').
+target() {
+    awk -v what="$1" -v r="$2" -v t="$3" -v goal="$4" 'BEGIN {
+        if (r == "nan" || t == "nan" || t == 0) { printf "  %-36s n/a\n", what; exit }
+        x = r / t; min = (substr(goal, 1, 2) == ">="); g = min ? substr(goal, 3) + 0 : goal + 0
+        ok = min ? x >= g : x <= g
+        printf "  %-36s reel/tokio = %.2f (goal %s %.2f): %s\n", what, x, min ? ">=" : "<=", g, ok ? "met" : "MISSED" }'
+}
+
+# ============================================================ chat mode
+# measure_chat NAME RUN: one chat_load against server NAME under perf stat;
+# appends to the per-server lists below.
+declare -A C_RATE C_P50 C_P99 C_CPU C_SYS
+measure_chat() {
+    local name=$1 run=$2 out=$WORK/$1.$2
+    start_server "$name" "$out.server"
+    perf stat -e task-clock,raw_syscalls:sys_enter -x, -o "$out.perf" -p "$PID" 2>"$out.perf.err" &
+    local perf=$!
+    PIDS+=("$perf")
+    sleep 0.2
+    local pace=()
+    [[ -n "${RATE:-}" ]] && pace=(--rate "$RATE")
+    run_load "$out.load" --clients "$CLIENTS" --size "$SIZE" --duration "$DURATION" "${pace[@]}"
+    kill -INT "$perf" 2>/dev/null || true
+    wait "$perf" 2>/dev/null || true
+    stop_server
+    local delivered expected rate msec calls
+    delivered=$(field delivered "$out.load")
+    expected=$(field expected "$out.load")
+    [[ "$delivered" == "$expected" ]] || die "$name delivered $delivered of $expected: $(cat "$out.load")"
+    rate=$(field 'delivered per second' "$out.load")
+    C_RATE[$name]+="$rate "
+    C_P50[$name]+="$(field 'latency p50' "$out.load") "
+    C_P99[$name]+="$(field 'latency p99' "$out.load") "
+    msec=$(awk -F, '$3 == "task-clock" {print $1}' "$out.perf" 2>/dev/null)
+    calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$out.perf" 2>/dev/null)
+    if [[ -n "$msec" && -n "$calls" && "$delivered" -gt 0 ]]; then
+        C_CPU[$name]+="$(awk -v m="$msec" -v n="$delivered" 'BEGIN {printf "%.1f", m * 1e6 / n}') "
+        C_SYS[$name]+="$(awk -v c="$calls" -v n="$delivered" 'BEGIN {printf "%.4f", c / n}') "
+    else
+        log "perf stat gave nothing for $name: $(cat "$out.perf.err")"
+    fi
+    LAST_RATE=$rate
+    log "$name: $rate delivered/s, $delivered lines, server ${msec:-?} ms CPU, ${calls:-?} syscalls"
+}
+
+chat_bench() {
+    local round name first second reel_rate tokio_rate paired=""
+    log "chat fan-out: $ROUNDS rounds, $CLIENTS clients x $SIZE B, ${DURATION}s per run${RATE:+, $RATE msg/s per client}"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        # Alternate who goes first, so a drift in the machine hits both.
+        if ((round % 2)); then first=reel-chat second=tokio-chat; else first=tokio-chat second=reel-chat; fi
+        measure_chat "$first" "$round"
+        local first_rate=$LAST_RATE
+        measure_chat "$second" "$round"
+        if [[ $first == reel-chat ]]; then reel_rate=$first_rate tokio_rate=$LAST_RATE; else reel_rate=$LAST_RATE tokio_rate=$first_rate; fi
+        paired+="$(awk -v r="$reel_rate" -v t="$tokio_rate" 'BEGIN {print r / t}') "
+    done
+
+    echo
+    echo "chat benchmark: $CLIENTS clients in one room, $SIZE B messages, ${DURATION}s x $ROUNDS rounds,"
+    echo "every message to the $((CLIENTS - 1)) others; server on CPU $SERVER_CPU, chat_load on CPU $LOAD_CPU;"
+    echo "medians; (x) = reel / tokio; CPU and syscalls are the server's, per delivered line"
+    echo
+    declare -A M_RATE M_P50 M_P99 M_CPU M_SYS
+    for name in reel-chat tokio-chat; do
+        M_RATE[$name]=$(echo "${C_RATE[$name]:-}" | median)
+        M_P50[$name]=$(echo "${C_P50[$name]:-}" | median)
+        M_P99[$name]=$(echo "${C_P99[$name]:-}" | median)
+        M_CPU[$name]=$(echo "${C_CPU[$name]:-}" | median)
+        M_SYS[$name]=$(echo "${C_SYS[$name]:-}" | median)
+    done
+    {
+        echo "server|delivered/s|latency p50 us|latency p99 us|CPU ns/delivered|syscalls/delivered"
+        for name in reel-chat tokio-chat; do
+            printf '%s|%.0f|%s|%s|%s|%s\n' "${LABEL[$name]}" "${M_RATE[$name]}" \
+                "${M_P50[$name]}" "${M_P99[$name]}" "${M_CPU[$name]}" "${M_SYS[$name]}"
+        done
+        printf 'reel / tokio|%s (paired %s)|%s|%s|%s|%s\n' \
+            "$(ratio "${M_RATE[reel-chat]}" "${M_RATE[tokio-chat]}")" \
+            "$(ratio "$(echo "$paired" | median)" 1)" \
+            "$(ratio "${M_P50[reel-chat]}" "${M_P50[tokio-chat]}")" \
+            "$(ratio "${M_P99[reel-chat]}" "${M_P99[tokio-chat]}")" \
+            "$(ratio "${M_CPU[reel-chat]}" "${M_CPU[tokio-chat]}")" \
+            "$(ratio "${M_SYS[reel-chat]}" "${M_SYS[tokio-chat]}")"
+    } | column -t -s '|'
+    echo
+    echo "targets (reel against tokio current_thread):"
+    target "throughput (delivered/s)" "${M_RATE[reel-chat]}" "${M_RATE[tokio-chat]}" ">=1.0"
+    target "server CPU per delivered line" "${M_CPU[reel-chat]}" "${M_CPU[tokio-chat]}" 0.9
+}
+
+if [[ $MODE == chat ]]; then
+    chat_bench
+    exit 0
+fi
+
+# ============================================================ echo mode
 
 # ------------------------------------------------ 1 and 2: load, perf stat
 declare -A RATE CPU_NS SYSCALLS PAIRED
@@ -261,13 +391,6 @@ done
 
 echo
 echo "targets (reel against tokio current_thread):"
-target() { # target WHAT REEL TOKIO GOAL(max ratio reel/tokio, or min with '>=')
-    awk -v what="$1" -v r="$2" -v t="$3" -v goal="$4" 'BEGIN {
-        if (r == "nan" || t == "nan" || t == 0) { printf "  %-36s n/a\n", what; exit }
-        x = r / t; min = (substr(goal, 1, 2) == ">="); g = min ? substr(goal, 3) + 0 : goal + 0
-        ok = min ? x >= g : x <= g
-        printf "  %-36s reel/tokio = %.2f (goal %s %.2f): %s\n", what, x, min ? ">=" : "<=", g, ok ? "met" : "MISSED" }'
-}
 target "throughput" "${M_RATE[reel]}" "${M_RATE[tokio-ct]}" ">=1.0"
 target "server CPU per message" "${M_CPU[reel]}" "${M_CPU[tokio-ct]}" 0.95
 target "syscalls per message" "${M_SYS[reel]}" "${M_SYS[tokio-ct]}" 1.0
