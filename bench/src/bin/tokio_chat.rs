@@ -18,7 +18,8 @@
 //! Built like the reel one so the comparison is fair: a session task per
 //! client reads lines (4 KiB limit); each client has a bounded outgoing
 //! queue (`tokio::sync::mpsc`, 256 lines) drained by its own writer task
-//! with one `write_all` per line; a broadcast `try_send`s to every member
+//! that writes every line already queued in one `write_all` (the reel server
+//! batches the same way); a broadcast `try_send`s to every member
 //! and never waits, and a member whose queue is full is disconnected. The
 //! shared state is an `Arc<Mutex<_>>` (`tokio::spawn` wants `Send`; tokio's
 //! docs recommend std's mutex for short, await-free critical sections).
@@ -265,13 +266,20 @@ enum Ending {
     Kicked,
 }
 
-/// The writer task of one client: one `write_all` per queued line; once every
-/// sender is gone, FIN.
+/// The writer task of one client: every line already queued (up to 16 KiB)
+/// in one `write_all`, as the reel server does; once every sender is gone, FIN.
 async fn write_out(mut lines: mpsc::Receiver<Arc<str>>, mut write: OwnedWriteHalf) {
+    let mut batch = Vec::new();
     while let Some(line) = lines.recv().await {
-        if write.write_all(line.as_bytes()).await.is_err() {
+        batch.extend_from_slice(line.as_bytes());
+        while batch.len() < 16 * 1024 {
+            let Ok(more) = lines.try_recv() else { break };
+            batch.extend_from_slice(more.as_bytes());
+        }
+        if write.write_all(&batch).await.is_err() {
             return;
         }
+        batch.clear();
     }
     let _ = write.shutdown().await;
 }
