@@ -212,3 +212,25 @@ fn a_tcp_server_hands_over_the_raw_stream_and_the_peer() {
         assert_eq!(rest(conn).await, format!("you are {me}\n"));
     });
 }
+
+#[test]
+fn two_loops_on_two_threads_serve_one_port_with_reuse_port() {
+    let (port_tx, port_rx) = std::sync::mpsc::channel();
+    let first = std::thread::spawn(move || {
+        reel::run(async move {
+            let options = ServerOptions::new().reuse_port(true);
+            let server = start_server_with("127.0.0.1:0", options, echo_lines).expect("first");
+            port_tx.send(server.local_addrs()[0]).expect("main alive");
+            bounded(reel::sleep(std::time::Duration::from_millis(300))).await;
+        })
+    });
+    let addr = port_rx.recv_timeout(LIMIT).expect("first worker's port");
+    reel::run(async move {
+        let options = ServerOptions::new().reuse_port(true);
+        let second = start_server_with(addr, options, echo_lines).expect("same port again");
+        assert_eq!(second.local_addrs()[0], addr);
+        let (_, reply) = ask(client(addr), "either worker\n").await;
+        assert_eq!(reply, "either worker\n");
+    });
+    first.join().expect("first worker");
+}

@@ -49,6 +49,7 @@ type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
 pub struct ServerOptions {
     max_connections: Option<usize>,
     refuse: Option<Handler>,
+    reuse_port: bool,
 }
 
 impl ServerOptions {
@@ -61,6 +62,14 @@ impl ServerOptions {
     /// refusal handler (or are closed at once) while the others go on.
     pub fn max_connections(mut self, limit: usize) -> Self {
         self.max_connections = Some(limit);
+        self
+    }
+
+    /// Binds with SO_REUSEPORT, so that several loops (one per thread) can
+    /// each run a server on the same port and the kernel spreads the
+    /// connections between them (asyncio: `start_server(reuse_port=True)`).
+    pub fn reuse_port(mut self, reuse: bool) -> Self {
+        self.reuse_port = reuse;
         self
     }
 
@@ -123,7 +132,11 @@ where
 {
     let mut listeners = Vec::new();
     for addr in addr.to_socket_addrs()? {
-        listeners.push(TcpListener::bind(addr)?);
+        listeners.push(if options.reuse_port {
+            TcpListener::bind_reuse_port(addr)?
+        } else {
+            TcpListener::bind(addr)?
+        });
     }
     if listeners.is_empty() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on"));
