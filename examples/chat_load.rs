@@ -44,6 +44,10 @@ use clap::Parser;
 use reel::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use reel::sync::{Either, Event, select};
 
+#[path = "shared/histogram.rs"]
+mod histogram;
+use histogram::Histogram;
+
 /// A fan-out load generator for the chat server.
 #[derive(Parser, Debug)]
 #[command(version, about)]
@@ -525,71 +529,6 @@ impl fmt::Display for Report {
     }
 }
 
-// The histogram of examples/echo_load.rs (examples cannot share a module
-// without a library crate): log-linear buckets of nanoseconds, fixed memory.
-
-/// How many sub-buckets split each power of two: 2^5 = 32 (about 3% wide).
-const SUB_BITS: u32 = 5;
-const SUB_BUCKETS: usize = 1 << SUB_BITS;
-const BUCKETS: usize = (64 - SUB_BITS as usize + 1) * SUB_BUCKETS;
-
-/// Latencies in nanoseconds: recording is an index and an increment.
-#[derive(Clone)]
-struct Histogram {
-    counts: Box<[u64]>,
-    total: u64,
-}
-
-impl Default for Histogram {
-    fn default() -> Self {
-        Histogram { counts: vec![0; BUCKETS].into_boxed_slice(), total: 0 }
-    }
-}
-
-impl Histogram {
-    /// The value itself below 64, else its top six bits and their shift.
-    fn bucket(value: u64) -> usize {
-        if value < 2 * SUB_BUCKETS as u64 {
-            return value as usize;
-        }
-        let shift = 63 - value.leading_zeros() - SUB_BITS;
-        shift as usize * SUB_BUCKETS + (value >> shift) as usize
-    }
-
-    /// The smallest value in bucket `index`.
-    fn lowest(index: usize) -> u64 {
-        if index < 2 * SUB_BUCKETS {
-            return index as u64;
-        }
-        let shift = index / SUB_BUCKETS - 1;
-        ((index - shift * SUB_BUCKETS) as u64) << shift
-    }
-
-    fn record(&mut self, latency: Duration) {
-        let nanos = u64::try_from(latency.as_nanos()).unwrap_or(u64::MAX);
-        self.counts[Self::bucket(nanos)] += 1;
-        self.total += 1;
-    }
-
-    /// The nearest-rank percentile `p`, as its bucket's midpoint; 0 if empty.
-    fn percentile(&self, p: f64) -> Duration {
-        if self.total == 0 {
-            return Duration::ZERO;
-        }
-        let rank = ((p / 100.0 * self.total as f64).ceil() as u64).clamp(1, self.total);
-        let mut seen = 0;
-        for (index, &count) in self.counts.iter().enumerate() {
-            seen += count;
-            if seen >= rank {
-                let low = Self::lowest(index);
-                let high = if index + 1 < BUCKETS { Self::lowest(index + 1) } else { u64::MAX };
-                return Duration::from_nanos(low + (high - low - 1) / 2);
-            }
-        }
-        unreachable!("the counts add up to the total")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,18 +539,5 @@ mod tests {
         assert_eq!(parse_chat_line(b"[12:34] load7_3: 0 0 5 "), Some((0, 5)));
         assert_eq!(parse_chat_line(b"[12:34] alice: hello there"), None);
         assert_eq!(parse_chat_line(b"[12:34] alice"), None);
-    }
-
-    #[test]
-    fn percentiles_are_within_their_bucket() {
-        let mut h = Histogram::default();
-        for us in 1..=1000u64 {
-            h.record(Duration::from_micros(us));
-        }
-        for (p, expected) in [(50.0, 500_000.0), (99.0, 990_000.0)] {
-            let got = h.percentile(p).as_nanos() as f64;
-            assert!((got - expected).abs() / expected < 0.03, "p{p}: {got} vs {expected}");
-        }
-        assert_eq!(Histogram::default().percentile(50.0), Duration::ZERO);
     }
 }
