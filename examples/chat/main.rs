@@ -24,14 +24,11 @@ mod commands;
 mod outbox;
 mod session;
 
-use std::future::poll_fn;
 use std::io::{self, Write};
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::Duration;
 
 use clap::Parser;
-use reel::signal::{SignalKind, signal};
 use reel::stream::{ServerOptions, start_tcp_server};
 use reel::sync::Event;
 
@@ -72,8 +69,7 @@ fn main() {
 }
 
 async fn serve(args: Args) -> io::Result<()> {
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    let stop_signal = reel::signal::interrupt_or_terminate()?;
     let ctx = Rc::new(Ctx {
         chat: std::cell::RefCell::new(Chat::new(args.history)),
         stop: Event::new(),
@@ -91,12 +87,11 @@ async fn serve(args: Args) -> io::Result<()> {
     println!("listening on {}", server.local_addrs()[0]);
     io::stdout().flush()?;
 
-    poll_fn(|cx| {
-        let signalled = interrupt.poll_recv(cx).is_ready() || terminate.poll_recv(cx).is_ready();
-        if signalled { Poll::Ready(()) } else { Poll::Pending }
-    })
-    .await;
-    log::info!("shutting down: {} clients to say goodbye to", server.active_connections());
+    let signal = stop_signal.await;
+    log::info!(
+        "{signal:?}: shutting down: {} clients to say goodbye to",
+        server.active_connections()
+    );
     server.close();
     ctx.stop.set();
     let grace = Duration::try_from_secs_f64(args.grace).unwrap_or(Duration::from_secs(5));

@@ -32,16 +32,13 @@ mod plain;
 mod protocol;
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::Duration;
 
 use clap::Parser;
 use reel::net::TcpStream;
-use reel::signal::{SignalKind, signal};
 use reel::stream::{ServerOptions, StreamReader, StreamWriter, start_tcp_server};
 use reel::sync::Event;
 
@@ -109,8 +106,7 @@ fn main() {
 
 async fn serve(args: Args) -> io::Result<()> {
     let seconds = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX);
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
+    let stop_signal = reel::signal::interrupt_or_terminate()?;
     let config = Rc::new(Config {
         idle_timeout: seconds(args.idle_timeout),
         stop: Event::new(),
@@ -128,13 +124,9 @@ async fn serve(args: Args) -> io::Result<()> {
     println!("listening on {}", server.local_addrs()[0]);
     io::stdout().flush()?;
 
-    poll_fn(|cx| {
-        let signalled = interrupt.poll_recv(cx).is_ready() || terminate.poll_recv(cx).is_ready();
-        if signalled { Poll::Ready(()) } else { Poll::Pending }
-    })
-    .await;
+    let signal = stop_signal.await;
     log::info!(
-        "shutting down: no new connections, {} clients to say goodbye to",
+        "{signal:?}: shutting down: no new connections, {} clients to say goodbye to",
         server.active_connections()
     );
     server.close();

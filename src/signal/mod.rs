@@ -203,3 +203,21 @@ pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
         }
     }
 }
+
+/// Completes with whichever of SIGINT and SIGTERM arrives first: what a
+/// server waits for before it shuts down gracefully (asyncio:
+/// `add_signal_handler` for both, each setting the same stop event).
+///
+/// Both handlers are installed when this is called, so a signal that
+/// arrives before the first poll is not lost; both dispositions come back
+/// when the future completes or is dropped. Panics outside a running loop.
+pub fn interrupt_or_terminate() -> io::Result<impl Future<Output = SignalKind>> {
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(std::future::poll_fn(move |cx| {
+        if interrupt.poll_recv(cx).is_ready() {
+            return Poll::Ready(SignalKind::interrupt());
+        }
+        terminate.poll_recv(cx).map(|_| SignalKind::terminate())
+    }))
+}
