@@ -89,6 +89,8 @@ impl IoSlot {
 
 /// What one `dispatch` did, for the tick's trace line.
 pub(crate) struct Dispatched {
+    /// Events the last `poll` returned.
+    pub(crate) events: usize,
     /// Task wakes issued (a task woken for both directions counts twice).
     pub(crate) wakes: usize,
     /// True if the cross-thread waker rang: the inbox needs draining.
@@ -150,18 +152,17 @@ impl Reactor {
     }
 
     /// Waits in `epoll_wait` for at most `timeout` (`None`: until an event).
-    /// Returns how many events arrived. EINTR (a signal arrived) counts as
-    /// zero events: the tick goes on and the next one waits again.
-    pub(crate) fn poll(&self, timeout: Option<Duration>) -> usize {
+    /// EINTR (a signal arrived) counts as no events: the tick goes on and
+    /// the next one waits again.
+    pub(crate) fn poll(&self, timeout: Option<Duration>) {
         let mut events = self.events.borrow_mut();
         match self.poll.borrow_mut().poll(&mut events, timeout) {
-            Ok(()) => events.iter().count(),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => 0,
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => events.clear(),
             Err(e) => {
                 // Only EBADF/EFAULT/EINVAL are left: a bug, not a peer's doing.
                 log::error!(target: "reel", "epoll_wait failed: {e}");
                 events.clear();
-                0
             }
         }
     }
@@ -186,8 +187,10 @@ impl Reactor {
         let events = self.events.borrow();
         let mut slots = self.slots.borrow_mut();
         let tracing = log::log_enabled!(target: "reel", log::Level::Trace);
-        let mut done = Dispatched { wakes: 0, remote_woken: false, summary: String::new() };
+        let mut done =
+            Dispatched { events: 0, wakes: 0, remote_woken: false, summary: String::new() };
         for event in events.iter() {
+            done.events += 1;
             if event.token() == WAKE_TOKEN {
                 done.remote_woken = true;
                 continue;

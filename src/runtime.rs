@@ -210,7 +210,7 @@ fn run_once(core: &Core) {
     };
 
     // 2. Wait for I/O (the loop's only blocking call), then read the clock once.
-    let events = core.reactor.poll(timeout);
+    core.reactor.poll(timeout);
     core.now.set(Instant::now());
 
     // 3. Turn readiness events into task wakes.
@@ -218,8 +218,8 @@ fn run_once(core: &Core) {
     if dispatched.remote_woken {
         core.executor.drain_remote();
     }
-    log::trace!(target: "reel", "tick {tick}: poll(timeout {timeout:?}) -> {events} events{}, woke {} tasks",
-        dispatched.summary, dispatched.wakes);
+    log::trace!(target: "reel", "tick {tick}: poll(timeout {timeout:?}) -> {} events{}, woke {} tasks",
+        dispatched.events, dispatched.summary, dispatched.wakes);
 
     // 4. Wake the sleepers whose deadline has passed.
     let fired = core.timers.fire_expired(core.now());
