@@ -4,6 +4,7 @@
 
 pub mod chat;
 pub mod example;
+pub mod http;
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,0 +1,269 @@
+//! One connection, from accept to close: keep-alive, pipelining, the idle
+//! and header timeouts, sending responses, and the access log.
+//!
+//! The connection's task loops over requests. Between requests it waits for
+//! a first byte, at most `--keepalive-timeout`, and watches the stop flag
+//! (shutdown closes idle connections). A head must then be complete within
+//! `--header-timeout`, or `408`. The body is read, the app answers, and the
+//! response goes into `out`.
+//!
+//! Pipelining: requests are read and answered strictly in order, and `out`
+//! is written to the socket only when no further request is already
+//! buffered (or it is large). A pipelined batch is answered with one write,
+//! and a lone request with head and body in one write.
+
+use std::fs::File;
+use std::io;
+use std::net::{Shutdown, SocketAddr};
+use std::os::unix::fs::FileExt;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use reel::net::TcpStream;
+use reel::sync::Wait;
+
+use crate::input::{Filled, Halt, Input};
+use crate::parse::{self, Framing, Head};
+use crate::response::{Body, Response, write_head};
+use crate::routes::{App, Stats};
+
+/// Files up to this size are read whole into the response; larger ones go
+/// out in reads and writes of this size, so a connection holds at most this
+/// much of a file however large it is.
+const CHUNK: usize = 64 * 1024;
+
+/// Pending output past this is written even if more requests are buffered.
+const FLUSH_AT: usize = 32 * 1024;
+
+/// After answering a request with `Connection: close`, how long to read and
+/// discard what the client still sends (see `Conn::close`).
+const LINGER: Duration = Duration::from_secs(2);
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(stream: TcpStream, peer: SocketAddr, app: Rc<App>) {
+    let _open = Open::count(&app.stats);
+    // Every response is one write (or a head and then whole chunks): Nagle's
+    // delay would only hold back the last segment.
+    let _ = stream.set_nodelay(true);
+    let mut stop = pin!(app.stop.wait());
+    let mut conn = Conn { stream, peer, app: &app, input: Input::new(), out: Vec::new() };
+    if let Err(e) = conn.run(stop.as_mut()).await {
+        log::debug!("{peer}: {e}");
+    }
+}
+
+/// A connection's state between its requests.
+struct Conn<'a> {
+    stream: TcpStream,
+    peer: SocketAddr,
+    app: &'a App,
+    /// What was read and not yet parsed; the read deadline.
+    input: Input,
+    /// Responses not yet written, in order. Kept between requests, so a
+    /// busy connection allocates no response buffer per request.
+    out: Vec<u8>,
+}
+
+impl Conn<'_> {
+    /// The request loop.
+    async fn run(&mut self, mut stop: Pin<&mut Wait<'_>>) -> io::Result<()> {
+        loop {
+            // 1. Idle: write what is owed, then wait for the next request's
+            //    first byte, the keep-alive timeout, or shutdown.
+            if self.input.pending().is_empty() {
+                self.flush().await?;
+                self.input.set_deadline(self.app.config.keepalive_timeout);
+                if self.input.fill(&self.stream, Some(stop.as_mut())).await? != Filled::Data {
+                    return Ok(());
+                }
+            }
+            // 2. The head, complete within the header timeout.
+            let started = log::log_enabled!(target: "access", log::Level::Info).then(Instant::now);
+            self.input.set_deadline(self.app.config.header_timeout);
+            let head = match self.read_head().await {
+                Ok(head) => head,
+                Err(Halt::Closed) => return Ok(()),
+                Err(Halt::Reject(status)) => return self.reject(status, None, started).await,
+            };
+            // 3. The body, the answer, the log line.
+            if !self.exchange(head, started).await? {
+                return self.close().await;
+            }
+        }
+    }
+
+    /// Reads until a whole head is buffered and parses it.
+    async fn read_head(&mut self) -> Result<Head, Halt> {
+        let max_body = self.app.config.max_body;
+        loop {
+            self.input.skip_blank_lines();
+            if !self.input.pending().is_empty() {
+                match parse::parse_head(self.input.pending(), self.peer, max_body) {
+                    Ok(Some((head, length))) => {
+                        self.input.consume(length);
+                        return Ok(head);
+                    }
+                    Ok(None) => {}
+                    Err(status) => return Err(Halt::Reject(status)),
+                }
+            }
+            match self.input.fill(&self.stream, None).await? {
+                Filled::Data => {}
+                Filled::TimedOut => return Err(Halt::Reject(408)),
+                Filled::Eof | Filled::Stopped => return Err(Halt::Closed),
+            }
+        }
+    }
+
+    /// Reads the body, answers, logs. Returns whether the connection goes
+    /// on; `Ok(false)` after a rejection, which has been answered already.
+    async fn exchange(&mut self, head: Head, started: Option<Instant>) -> io::Result<bool> {
+        let Head { mut request, framing, keep_alive, expect_continue } = head;
+        let stats = &self.app.stats;
+        stats.requests.set(stats.requests.get() + 1);
+        let label = started.map(|_| match &request.query {
+            Some(query) => format!("{} {}?{query}", request.method, request.path),
+            None => format!("{} {}", request.method, request.path),
+        });
+        let framing = match framing {
+            Ok(framing) => framing,
+            Err(status) => return self.reject(status, label, started).await.map(|()| false),
+        };
+        if expect_continue && framing != Framing::None && self.input.pending().is_empty() {
+            self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+            self.flush().await?;
+        }
+        let max_body = self.app.config.max_body;
+        request.body = match self.input.body(&self.stream, framing, max_body).await {
+            Ok(body) => body,
+            Err(Halt::Closed) => return Ok(false),
+            Err(Halt::Reject(status)) => {
+                return self.reject(status, label, started).await.map(|()| false);
+            }
+        };
+        let head_only = request.method == "HEAD";
+        let keep_alive = keep_alive && !self.app.stop.is_set();
+        let response = self.app.respond(request).await;
+        let status = response.status;
+        let sent = self.send(response, head_only, keep_alive).await?;
+        self.log(label, status, sent, started);
+        Ok(keep_alive)
+    }
+
+    /// Queues `response` (writing it if `out` grew large); returns the body
+    /// bytes sent.
+    async fn send(
+        &mut self,
+        response: Response,
+        head_only: bool,
+        keep_alive: bool,
+    ) -> io::Result<u64> {
+        write_head(&mut self.out, &response, keep_alive);
+        let sent = match response.body {
+            _ if head_only => 0,
+            Body::Empty => 0,
+            Body::Bytes(bytes) => {
+                self.out.extend_from_slice(&bytes);
+                bytes.len() as u64
+            }
+            Body::File { file, offset, len } => {
+                self.send_file(&file, offset, len).await?;
+                len
+            }
+        };
+        if self.out.len() >= FLUSH_AT {
+            self.flush().await?;
+        }
+        Ok(sent)
+    }
+
+    /// Appends a small file to `out`, or streams a large one in chunks
+    /// through `out` (written before the next chunk is read). The reads are
+    /// plain `pread`s on the loop's thread: page-cache reads, as nginx does
+    /// without its thread pool; a cold disk would stall this worker.
+    async fn send_file(&mut self, file: &File, offset: u64, len: u64) -> io::Result<()> {
+        if len <= CHUNK as u64 {
+            let at = self.out.len();
+            self.out.resize(at + len as usize, 0);
+            return file.read_exact_at(&mut self.out[at..], offset);
+        }
+        self.flush().await?;
+        self.out.resize(CHUNK, 0);
+        let mut done = 0;
+        while done < len {
+            let n = (len - done).min(CHUNK as u64) as usize;
+            file.read_exact_at(&mut self.out[..n], offset + done)?;
+            self.stream.write_all(&self.out[..n]).await?;
+            done += n as u64;
+        }
+        self.out.clear();
+        Ok(())
+    }
+
+    /// Writes all of `out`.
+    async fn flush(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// Answers `status` (an error) with `Connection: close` and closes.
+    async fn reject(
+        &mut self,
+        status: u16,
+        label: Option<String>,
+        started: Option<Instant>,
+    ) -> io::Result<()> {
+        let response = Response::error(status);
+        let sent = self.send(response, false, false).await?;
+        self.log(label, status, sent, started);
+        self.close().await
+    }
+
+    /// Closes after the last response: writes it, sends FIN, then reads and
+    /// discards what the client still sends, until it closes too or for
+    /// `LINGER` at most. Closing with unread bytes would send a reset, and
+    /// the client could lose the response it has not read yet (a `413`
+    /// while it is still uploading).
+    async fn close(&mut self) -> io::Result<()> {
+        self.flush().await?;
+        self.stream.shutdown(Shutdown::Write)?;
+        self.input.set_deadline(LINGER);
+        let mut discarded = 0;
+        while discarded < 16 * CHUNK {
+            discarded += self.input.pending().len();
+            self.input.consume(self.input.pending().len());
+            if self.input.fill(&self.stream, None).await? != Filled::Data {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The access log line: `PEER METHOD PATH STATUS BYTES MSms`.
+    fn log(&self, label: Option<String>, status: u16, bytes: u64, started: Option<Instant>) {
+        let Some(started) = started else { return };
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let label = label.as_deref().unwrap_or("- -");
+        log::info!(target: "access", "{} {label} {status} {bytes} {ms:.2}ms", self.peer);
+    }
+}
+
+/// Counts a connection as open in `/status` while it lives.
+struct Open(Rc<Stats>);
+
+impl Open {
+    fn count(stats: &Rc<Stats>) -> Open {
+        stats.connections.set(stats.connections.get() + 1);
+        Open(stats.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.connections.set(self.0.connections.get() - 1);
+    }
+}

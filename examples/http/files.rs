@@ -1,0 +1,322 @@
+//! Static files under the root: path confinement, directories and their
+//! `index.html`, content types, validators (`ETag`, `Last-Modified`, `304`)
+//! and single byte ranges (`206`, `416`).
+//!
+//! This module decides what to send; the connection sends it, reading the
+//! file in 64 KiB chunks when it is large (see `conn::send_file`).
+//!
+//! Ground rules: nothing outside the root is ever served. A `..` segment is
+//! refused before any system call; every file or directory actually opened
+//! is then checked by where it really is (its `/proc/self/fd` link, which
+//! has every symlink resolved) against the canonical root, so a symlink that
+//! leads out is `403`. Opening uses `O_NONBLOCK`, so a FIFO under the root
+//! cannot block the loop; only regular files are served.
+
+use std::fs::{File, Metadata, OpenOptions};
+use std::io::{self, ErrorKind};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::clock;
+use crate::parse::Request;
+use crate::response::{Body, Response};
+
+/// Serves the files under one directory.
+pub struct Files {
+    /// The root, canonical (absolute, no symlinks): the prefix every opened
+    /// path must have.
+    root: PathBuf,
+}
+
+impl Files {
+    /// Serves `root`, which must be an existing directory.
+    pub fn new(root: &Path) -> io::Result<Files> {
+        let root = root.canonicalize()?;
+        if !root.is_dir() {
+            return Err(io::Error::new(ErrorKind::NotADirectory, format!("{}", root.display())));
+        }
+        Ok(Files { root })
+    }
+
+    /// The response for a request no route took.
+    pub fn serve(&self, request: &Request) -> Response {
+        if request.method != "GET" && request.method != "HEAD" {
+            return Response::error(405).header("Allow", "GET, HEAD");
+        }
+        let relative = match relative_path(&request.path) {
+            Ok(relative) => relative,
+            Err(status) => return Response::error(status),
+        };
+        let path = self.root.join(relative);
+        let (file, meta) = match self.open(&path) {
+            Ok(opened) => opened,
+            Err(status) => return Response::error(status),
+        };
+        let trailing_slash = request.path.ends_with('/');
+        if meta.is_dir() && !trailing_slash {
+            let mut location = percent_encode(&request.path);
+            location.push('/');
+            if let Some(query) = &request.query {
+                location = format!("{location}?{query}");
+            }
+            return Response::error(301).header("Location", location);
+        }
+        if meta.is_dir() {
+            let index = path.join("index.html");
+            return match self.open(&index) {
+                Ok((file, meta)) if meta.is_file() => file_response(request, file, &meta, &index),
+                Ok(_) => Response::error(404),
+                Err(status) => Response::error(status),
+            };
+        }
+        if !meta.is_file() || trailing_slash {
+            return Response::error(404);
+        }
+        file_response(request, file, &meta, &path)
+    }
+
+    /// `ROOT/index.html` for the `/` route, or `None` if there is none.
+    pub fn index(&self, request: &Request) -> Option<Response> {
+        let index = self.root.join("index.html");
+        match self.open(&index) {
+            Ok((file, meta)) if meta.is_file() => Some(file_response(request, file, &meta, &index)),
+            Ok(_) | Err(404) => None,
+            Err(status) => Some(Response::error(status)),
+        }
+    }
+
+    /// Opens `path` and checks where it really is; errors are statuses.
+    fn open(&self, path: &Path) -> Result<(File, Metadata), u16> {
+        let opened = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path);
+        let file = opened.map_err(|e| -> u16 {
+            match e.kind() {
+                ErrorKind::PermissionDenied => 403,
+                _ => 404, // NotFound, NotADirectory (`/file.html/`), a symlink loop
+            }
+        })?;
+        if !self.confined(&file, path) {
+            log::warn!("refused {}: it resolves outside the root", path.display());
+            return Err(403);
+        }
+        let meta = file.metadata().map_err(|_| 404u16)?;
+        Ok((file, meta))
+    }
+
+    /// True if the open `file` lies under the root, symlinks resolved.
+    fn confined(&self, file: &File, path: &Path) -> bool {
+        // One readlink of the descriptor's own link: cheaper than
+        // canonicalize, which walks every component of the path.
+        let real = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+            .or_else(|_| path.canonicalize());
+        real.is_ok_and(|real| real.starts_with(&self.root))
+    }
+}
+
+/// The decoded request path as a path relative to the root: empty and `.`
+/// segments dropped, `..` refused (403).
+pub fn relative_path(decoded: &str) -> Result<PathBuf, u16> {
+    let mut relative = PathBuf::new();
+    for segment in decoded.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => return Err(403),
+            _ => relative.push(segment),
+        }
+    }
+    // `push` of an absolute path would replace the root; none can get here
+    // (segments hold no `/`), and this says so.
+    debug_assert!(relative.is_relative());
+    Ok(relative)
+}
+
+/// The response for the regular file at `path`: `200`, `206`, `304` or `416`.
+fn file_response(request: &Request, file: File, meta: &Metadata, path: &Path) -> Response {
+    let len = meta.len();
+    let mtime = meta.mtime().max(0) as u64;
+    let etag = format!("\"{mtime:x}-{len:x}\"");
+    let last_modified = clock::imf_fixdate(mtime);
+    if not_modified(request, &etag, mtime) {
+        return Response::new(304).header("ETag", etag).header("Last-Modified", last_modified);
+    }
+    let mut range = request.header("Range").map_or(Range::Whole, |r| parse_range(r, len));
+    if let Some(validator) = request.header("If-Range") {
+        if validator.trim() != etag && validator.trim() != last_modified {
+            range = Range::Whole;
+        }
+    }
+    let (status, offset, part) = match range {
+        Range::Whole => (200, 0, len),
+        Range::Part(first, last) => (206, first, last - first + 1),
+        Range::Unsatisfiable => {
+            return Response::error(416).header("Content-Range", format!("bytes */{len}"));
+        }
+    };
+    let mut response = Response::new(status)
+        .header("Content-Type", mime_type(path))
+        .header("ETag", etag)
+        .header("Last-Modified", last_modified)
+        .header("Accept-Ranges", "bytes");
+    if status == 206 {
+        let last = offset + part - 1;
+        response = response.header("Content-Range", format!("bytes {offset}-{last}/{len}"));
+    }
+    response.body = Body::File { file, offset, len: part };
+    response
+}
+
+/// `If-None-Match` (a list of tags, or `*`) decides when present; else
+/// `If-Modified-Since` at or after the modification time means not modified.
+fn not_modified(request: &Request, etag: &str, mtime: u64) -> bool {
+    if let Some(tags) = request.header("If-None-Match") {
+        // Weak comparison (RFC 9110 8.8.3.2): `W/"x"` matches `"x"`.
+        return tags
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag);
+    }
+    let since =
+        request.header("If-Modified-Since").and_then(|d| clock::parse_imf_fixdate(d.trim()));
+    since.is_some_and(|since| since >= mtime)
+}
+
+/// What a `Range` header asks of a file of a given length.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Range {
+    /// No usable single range: send the whole file (also for several ranges
+    /// and for a header that does not parse, which RFC 9110 says to ignore).
+    Whole,
+    /// Bytes `first..=last`, already clamped to the file.
+    Part(u64, u64),
+    /// Well-formed, but no byte of it is in the file: `416`.
+    Unsatisfiable,
+}
+
+/// Parses `bytes=a-b`, `bytes=a-` or `bytes=-n` against a length.
+pub fn parse_range(header: &str, len: u64) -> Range {
+    let Some(spec) = header.trim().strip_prefix("bytes=") else {
+        return Range::Whole;
+    };
+    if spec.contains(',') {
+        return Range::Whole;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return Range::Whole;
+    };
+    let number = |s: &str| -> Option<u64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    let (first, last) = (first.trim(), last.trim());
+    if first.is_empty() {
+        // `-n`: the last n bytes.
+        return match number(last) {
+            None => Range::Whole,
+            Some(0) => Range::Unsatisfiable,
+            Some(_) if len == 0 => Range::Unsatisfiable,
+            Some(suffix) => Range::Part(len - suffix.min(len), len - 1),
+        };
+    }
+    let Some(first) = number(first) else {
+        return Range::Whole;
+    };
+    let last = match last {
+        "" => u64::MAX,
+        last => match number(last) {
+            Some(last) => last,
+            None => return Range::Whole,
+        },
+    };
+    if last < first {
+        Range::Whole // invalid, so ignored
+    } else if first >= len {
+        Range::Unsatisfiable
+    } else {
+        Range::Part(first, last.min(len - 1))
+    }
+}
+
+/// The content type for a path's extension, as nginx's mime.types has it.
+pub fn mime_type(path: &Path) -> &'static str {
+    let extension = path.extension().and_then(|e| e.to_str()).unwrap_or_default();
+    let known = MIME_TYPES.iter().find(|(ext, _)| ext.eq_ignore_ascii_case(extension));
+    known.map_or("application/octet-stream", |&(_, mime)| mime)
+}
+
+/// Extensions and their types; text types get no charset, as in nginx.
+const MIME_TYPES: [(&str, &str); 16] = [
+    ("html", "text/html"),
+    ("htm", "text/html"),
+    ("css", "text/css"),
+    ("js", "application/javascript"),
+    ("json", "application/json"),
+    ("txt", "text/plain"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("gif", "image/gif"),
+    ("svg", "image/svg+xml"),
+    ("ico", "image/x-icon"),
+    ("swf", "application/x-shockwave-flash"),
+    ("wasm", "application/wasm"),
+    ("pdf", "application/pdf"),
+    ("xml", "text/xml"),
+];
+
+/// Escapes what may not stand in a path as is (for `Location`).
+fn percent_encode(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_stay_under_the_root() {
+        assert_eq!(relative_path("/a/./b//c.html"), Ok(PathBuf::from("a/b/c.html")));
+        assert_eq!(relative_path("/"), Ok(PathBuf::new()));
+        assert_eq!(relative_path("/../etc/passwd"), Err(403));
+        assert_eq!(relative_path("/a/../../b"), Err(403));
+        assert_eq!(relative_path("/a/.."), Err(403));
+        assert_eq!(relative_path("/..."), Ok(PathBuf::from("...")));
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-99", 1000), Range::Part(0, 99));
+        assert_eq!(parse_range("bytes=900-", 1000), Range::Part(900, 999));
+        assert_eq!(parse_range("bytes=-100", 1000), Range::Part(900, 999));
+        assert_eq!(parse_range("bytes=-5000", 1000), Range::Part(0, 999));
+        assert_eq!(parse_range("bytes=990-2000", 1000), Range::Part(990, 999));
+        assert_eq!(parse_range("bytes=1000-", 1000), Range::Unsatisfiable);
+        assert_eq!(parse_range("bytes=2000-3000", 1000), Range::Unsatisfiable);
+        assert_eq!(parse_range("bytes=-0", 1000), Range::Unsatisfiable);
+        assert_eq!(parse_range("bytes=0-", 0), Range::Unsatisfiable);
+        assert_eq!(parse_range("bytes=0-1,5-9", 1000), Range::Whole);
+        assert_eq!(parse_range("bytes=9-5", 1000), Range::Whole);
+        assert_eq!(parse_range("bytes=a-b", 1000), Range::Whole);
+        assert_eq!(parse_range("items=0-5", 1000), Range::Whole);
+    }
+
+    #[test]
+    fn mime_types() {
+        assert_eq!(mime_type(Path::new("/index.HTML")), "text/html");
+        assert_eq!(mime_type(Path::new("/app.js")), "application/javascript");
+        assert_eq!(mime_type(Path::new("/a.tar.gz")), "application/octet-stream");
+        assert_eq!(mime_type(Path::new("/noext")), "application/octet-stream");
+        assert_eq!(mime_type(Path::new("/f.svg")), "image/svg+xml");
+    }
+
+    #[test]
+    fn locations_are_escaped() {
+        assert_eq!(percent_encode("/a b/é"), "/a%20b/%C3%A9");
+    }
+}

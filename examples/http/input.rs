@@ -1,0 +1,258 @@
+//! A connection's read side: one fixed buffer, the one timer its reads
+//! wait under, and the body readers (`Content-Length` and chunked).
+//!
+//! The buffer holds what was read and not yet used: the rest of a pipelined
+//! batch, the start of the next request. Heads are parsed in place (httparse
+//! borrows from it) and consumed; the buffer is never reallocated.
+//!
+//! The timer is re-armed lazily, like the echo example's idle timer: moving
+//! the deadline later only stores it, and the timer entry moves when it fires
+//! early, so a busy keep-alive connection costs the loop's timers nothing
+//! per request.
+
+use std::future::{Future, poll_fn};
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use reel::net::TcpStream;
+use reel::sync::Wait;
+use reel::time::{Sleep, sleep_until};
+
+use crate::parse::{Framing, HEAD_LIMIT};
+
+/// The buffer's size: a whole head at its limit, with room to spare for
+/// what a pipelining client sends after it.
+const BUFFER: usize = 16 * 1024;
+
+/// The longest chunk-size line (with extensions) a chunked body may have.
+const CHUNK_LINE_LIMIT: usize = 1024;
+
+/// How a wait for more bytes ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Filled {
+    /// New bytes are in the buffer.
+    Data,
+    /// The peer closed its side.
+    Eof,
+    /// The deadline passed first.
+    TimedOut,
+    /// The server is stopping (only when the wait watched for it).
+    Stopped,
+}
+
+/// Why a request could not be read to the end.
+#[derive(Debug)]
+pub enum Halt {
+    /// The peer closed, or the socket failed: close without a word.
+    Closed,
+    /// Answer this status and close (400, 408, 413, 431, ...).
+    Reject(u16),
+}
+
+impl From<io::Error> for Halt {
+    fn from(error: io::Error) -> Self {
+        log::debug!("read failed: {error}");
+        Halt::Closed
+    }
+}
+
+/// The read buffer and the deadline its reads wait under.
+pub struct Input {
+    /// `buf[start..end]` is read and not yet used.
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    /// When the current wait gives up.
+    due: Instant,
+    /// Armed at or before `due`; re-armed when it fires early.
+    sleep: Sleep,
+}
+
+impl Input {
+    pub fn new() -> Input {
+        let due = reel::time::now();
+        Input {
+            buf: vec![0; BUFFER].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            due,
+            sleep: sleep_until(due),
+        }
+    }
+
+    /// Bytes read and not yet used.
+    pub fn pending(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Marks the first `n` pending bytes used.
+    pub fn consume(&mut self, n: usize) {
+        self.start += n;
+        if self.start == self.end {
+            (self.start, self.end) = (0, 0);
+        }
+    }
+
+    /// Drops the empty lines a client may send before a request
+    /// (RFC 9112 section 2.2).
+    pub fn skip_blank_lines(&mut self) {
+        let blank = self.pending().iter().take_while(|&&b| b == b'\r' || b == b'\n').count();
+        self.consume(blank);
+    }
+
+    /// Sets the deadline of the waits to come: `now + limit`.
+    pub fn set_deadline(&mut self, limit: std::time::Duration) {
+        self.due = reel::time::now() + limit;
+        if self.due < self.sleep.deadline() {
+            self.sleep.reset(self.due);
+        }
+    }
+
+    /// Reads more bytes from `stream` into the buffer, waiting until some
+    /// come, the deadline passes, or (if given) `stop` is set.
+    pub async fn fill(
+        &mut self,
+        stream: &TcpStream,
+        mut stop: Option<Pin<&mut Wait<'_>>>,
+    ) -> io::Result<Filled> {
+        if self.start > 0 {
+            // Move the pending bytes (a part of one request) to the front.
+            self.buf.copy_within(self.start..self.end, 0);
+            (self.start, self.end) = (0, self.end - self.start);
+        }
+        // The callers' limits (head, chunk line) are well under the buffer.
+        debug_assert!(self.end < self.buf.len(), "fill with a full buffer");
+        poll_fn(|cx| {
+            if let Poll::Ready(read) = stream.poll_read(cx, &mut self.buf[self.end..]) {
+                let n = read?;
+                self.end += n;
+                return Poll::Ready(Ok(if n == 0 { Filled::Eof } else { Filled::Data }));
+            }
+            if stop.as_mut().is_some_and(|stop| stop.as_mut().poll(cx).is_ready()) {
+                return Poll::Ready(Ok(Filled::Stopped));
+            }
+            self.poll_deadline(cx).map(|()| Ok(Filled::TimedOut))
+        })
+        .await
+    }
+
+    /// Ready once the loop's clock has reached `due`.
+    fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        loop {
+            if Pin::new(&mut self.sleep).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if reel::time::now() >= self.due {
+                return Poll::Ready(());
+            }
+            self.sleep.reset(self.due);
+        }
+    }
+
+    /// `fill` for the middle of a request: end of stream is `Closed` and
+    /// the deadline `408`.
+    async fn more(&mut self, stream: &TcpStream) -> Result<(), Halt> {
+        match self.fill(stream, None).await? {
+            Filled::Data => Ok(()),
+            Filled::TimedOut => Err(Halt::Reject(408)),
+            Filled::Eof | Filled::Stopped => Err(Halt::Closed),
+        }
+    }
+
+    /// Reads the body `framing` announces, at most `max` bytes decoded.
+    pub async fn body(
+        &mut self,
+        stream: &TcpStream,
+        framing: Framing,
+        max: u64,
+    ) -> Result<Vec<u8>, Halt> {
+        match framing {
+            Framing::None => Ok(Vec::new()),
+            Framing::Length(n) => {
+                let mut body = Vec::with_capacity(n as usize);
+                self.take_into(stream, &mut body, n as usize).await?;
+                Ok(body)
+            }
+            Framing::Chunked => Box::pin(self.chunked(stream, max as usize)).await,
+        }
+    }
+
+    /// Moves exactly `n` more bytes into `body`, reading as needed.
+    async fn take_into(
+        &mut self,
+        stream: &TcpStream,
+        body: &mut Vec<u8>,
+        mut n: usize,
+    ) -> Result<(), Halt> {
+        loop {
+            let now = n.min(self.pending().len());
+            body.extend_from_slice(&self.pending()[..now]);
+            self.consume(now);
+            n -= now;
+            if n == 0 {
+                return Ok(());
+            }
+            self.more(stream).await?;
+        }
+    }
+
+    /// Decodes a chunked body (RFC 9112 section 7.1): size lines in hex
+    /// (extensions ignored), data, CRLF; after the last chunk, trailer lines
+    /// (skipped) until an empty one.
+    async fn chunked(&mut self, stream: &TcpStream, max: usize) -> Result<Vec<u8>, Halt> {
+        let mut body = Vec::new();
+        loop {
+            let (line, whole) = self.line(stream, CHUNK_LINE_LIMIT).await?;
+            let size = std::str::from_utf8(&self.pending()[..line]).ok().and_then(|l| {
+                let digits = l.split(';').next().unwrap_or_default().trim();
+                usize::from_str_radix(digits, 16).ok().filter(|_| !digits.starts_with('+'))
+            });
+            self.consume(whole);
+            let Some(size) = size else {
+                return Err(Halt::Reject(400));
+            };
+            if size == 0 {
+                break;
+            }
+            if size > max.saturating_sub(body.len()) {
+                return Err(Halt::Reject(413));
+            }
+            self.take_into(stream, &mut body, size).await?;
+            let (end, whole) = self.line(stream, 0).await?;
+            self.consume(whole);
+            if end != 0 {
+                return Err(Halt::Reject(400));
+            }
+        }
+        let mut trailers = 0;
+        loop {
+            let (line, whole) = self.line(stream, HEAD_LIMIT).await?;
+            self.consume(whole);
+            trailers += whole;
+            if line == 0 {
+                return Ok(body);
+            }
+            if trailers > HEAD_LIMIT {
+                return Err(Halt::Reject(431));
+            }
+        }
+    }
+
+    /// Waits until the pending bytes hold a whole line of at most `limit`
+    /// bytes; returns its length without the line end (`\r\n` or `\n`) and
+    /// with it, so the line is `pending()[..text]`, then `consume(whole)`.
+    async fn line(&mut self, stream: &TcpStream, limit: usize) -> Result<(usize, usize), Halt> {
+        loop {
+            if let Some(at) = self.pending().iter().position(|&b| b == b'\n') {
+                let text = if at > 0 && self.pending()[at - 1] == b'\r' { at - 1 } else { at };
+                return if text > limit { Err(Halt::Reject(400)) } else { Ok((text, at + 1)) };
+            }
+            if self.pending().len() > limit + 1 {
+                return Err(Halt::Reject(400));
+            }
+            self.more(stream).await?;
+        }
+    }
+}

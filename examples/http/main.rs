@@ -1,0 +1,141 @@
+//! An HTTP/1.1 server on reel: static files, a few routes, keep-alive,
+//! pipelining, timeouts, workers on SO_REUSEPORT, graceful stop.
+//! Its behaviour, exactly, is in SPEC.md here.
+//!
+//! Run it and connect:
+//!
+//! ```text
+//! cargo run --release --example http -- -r ./some/dir   # 127.0.0.1:8080
+//! curl -i http://127.0.0.1:8080/                        # index.html, or a hello page
+//! curl -i http://127.0.0.1:8080/status
+//! curl -i --data-binary @file http://127.0.0.1:8080/echo
+//! cargo run --release --example http -- --help          # every flag
+//! ```
+//!
+//! Prints exactly one stdout line, `listening on http://IP:PORT`, once every
+//! worker accepts connections. Logs go to stderr (or `--log-file`); `--log`
+//! is an env_logger filter: `--log warn` silences the access log,
+//! `--log reel=trace,info` shows every tick of the loop.
+//!
+//! Adding a route: one call in `App::new` (routes.rs), before the static
+//! files, which any route wins over:
+//!
+//! ```text
+//! app.route("/hello", |req| async move {
+//!     Response::text(200, format!("hello, {}\n", req.peer))
+//! });
+//! ```
+//!
+//! The modules, in the order a request meets them: `workers` (threads,
+//! listeners, signals), `conn` (one connection's request loop), `input`
+//! (reading: buffer, timeouts, bodies), `parse` (httparse and the framing
+//! rules), `routes` (the app and its handlers), `files` (static files),
+//! `response` (the response type and its head), `clock` (dates).
+
+mod clock;
+mod conn;
+mod files;
+mod input;
+mod parse;
+mod response;
+mod routes;
+mod workers;
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// An HTTP/1.1 server on reel.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The directory to serve files from.
+    #[arg(short, long, value_name = "DIR", default_value = ".")]
+    root: PathBuf,
+    /// Worker threads, each with its own loop and SO_REUSEPORT listener.
+    #[arg(short, long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=workers::MAX_WORKERS as i64))]
+    workers: u16,
+    /// Log filter, env_logger syntax (`info`, `warn`, `access=off,info`).
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    log: String,
+    /// Write the logs to this file instead of stderr.
+    #[arg(long, value_name = "PATH")]
+    log_file: Option<PathBuf>,
+    /// The largest request body, in bytes (else 413).
+    #[arg(long, value_name = "BYTES", default_value_t = 1024 * 1024)]
+    max_body: u64,
+    /// Close a keep-alive connection idle this long, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 5.0)]
+    keepalive_timeout: f64,
+    /// A request head must arrive within this many seconds of its first
+    /// byte (else 408).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    header_timeout: f64,
+}
+
+/// The settings every connection reads.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub max_body: u64,
+    pub keepalive_timeout: Duration,
+    pub header_timeout: Duration,
+}
+
+fn main() {
+    let args = Args::parse();
+    if let Err(e) = start_logging(&args) {
+        eprintln!("http: --log-file {}: {e}", args.log_file.unwrap_or_default().display());
+        std::process::exit(1);
+    }
+    let seconds = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX);
+    let config = Config {
+        max_body: args.max_body,
+        keepalive_timeout: seconds(args.keepalive_timeout),
+        header_timeout: seconds(args.header_timeout),
+    };
+    if !args.root.is_dir() {
+        eprintln!("http: --root {}: not a directory", args.root.display());
+        std::process::exit(1);
+    }
+    let workers = usize::from(args.workers);
+    if let Err(e) = workers::run(&args.host, args.port, workers, args.root, config) {
+        eprintln!("http: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// env_logger with `--log` as its filter, to stderr or `--log-file`.
+fn start_logging(args: &Args) -> std::io::Result<()> {
+    let mut builder = env_logger::Builder::new();
+    builder.parse_filters(&args.log);
+    if let Some(path) = &args.log_file {
+        builder.target(env_logger::Target::Pipe(Box::new(File::create(path)?)));
+    }
+    builder.init();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let args = Args::parse_from(["http"]);
+        assert_eq!((args.host.as_str(), args.port, args.workers), ("127.0.0.1", 8080, 1));
+        assert_eq!(
+            (args.root, args.log.as_str(), args.max_body),
+            (PathBuf::from("."), "info", 1 << 20)
+        );
+        assert_eq!((args.keepalive_timeout, args.header_timeout), (5.0, 10.0));
+    }
+}

@@ -1,0 +1,305 @@
+//! Parsing a request head with httparse, and the rules on top of it: the
+//! head and header-count limits, the request target (percent-decoding, the
+//! query), and how the body is framed (`Content-Length` or chunked).
+//!
+//! Everything here is synchronous and works on bytes already read; the
+//! connection (`conn`, `input`) does the reading and the waiting.
+
+use std::net::SocketAddr;
+
+/// The longest request head (request line and headers), in bytes.
+pub const HEAD_LIMIT: usize = 8 * 1024;
+
+/// The most headers a request may have.
+pub const MAX_HEADERS: usize = 100;
+
+/// A request as a handler sees it, body included.
+// Not every field is read by the shipped handlers; they are there for yours.
+#[allow(dead_code)]
+#[derive(Debug)]
+pub struct Request {
+    /// `GET`, `POST`, ... as sent (methods are case-sensitive).
+    pub method: String,
+    /// The path, percent-decoded, without the query: `/a b.html`.
+    pub path: String,
+    /// The query after `?`, as sent (not decoded), if any.
+    pub query: Option<String>,
+    /// The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub version: u8,
+    /// Every header in order, names as sent; see [`Request::header`].
+    pub headers: Vec<(String, String)>,
+    /// The body, decoded from chunks if it came chunked; empty if none.
+    pub body: Vec<u8>,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+impl Request {
+    /// The first header called `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let mut matching = self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+        matching.next().map(|(_, value)| value.as_str())
+    }
+}
+
+/// How the body after the head is delimited (RFC 9112 section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    /// No body.
+    None,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// A parsed head: the request (body still empty) and what the connection
+/// needs to read the body and answer.
+#[derive(Debug)]
+pub struct Head {
+    pub request: Request,
+    /// How to read the body, or the error status to answer (and close)
+    /// instead of reading it: 400, 411, 413, 501.
+    pub framing: Result<Framing, u16>,
+    /// The connection persists after this request (before shutdown).
+    pub keep_alive: bool,
+    /// `Expect: 100-continue` was sent.
+    pub expect_continue: bool,
+}
+
+/// Parses the head at the start of `bytes`: `Ok(None)` if it is not all
+/// there yet, `Ok(Some((head, length)))` once it is, or the status to answer
+/// and close with (400, 431, 505). Leading blank lines must be gone already.
+pub fn parse_head(
+    bytes: &[u8],
+    peer: SocketAddr,
+    max_body: u64,
+) -> Result<Option<(Head, usize)>, u16> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut headers);
+    let length = match parsed.parse(bytes) {
+        Ok(httparse::Status::Complete(length)) if length <= HEAD_LIMIT => length,
+        Ok(httparse::Status::Partial) if bytes.len() <= HEAD_LIMIT => return Ok(None),
+        Ok(_) | Err(httparse::Error::TooManyHeaders) => return Err(431),
+        Err(httparse::Error::Version) if names_a_version(bytes) => return Err(505),
+        Err(_) => return Err(400),
+    };
+    let (method, target) = (parsed.method.unwrap_or(""), parsed.path.unwrap_or(""));
+    let version = parsed.version.unwrap_or(1);
+    let (path, query) = split_target(target)?;
+    let mut rules = Rules::default();
+    let mut owned = Vec::with_capacity(parsed.headers.len());
+    for header in parsed.headers.iter() {
+        let value = String::from_utf8_lossy(header.value).into_owned();
+        rules.see(header.name, &value);
+        owned.push((header.name.to_owned(), value));
+    }
+    let keep_alive = if version == 1 { !rules.close } else { rules.keep_alive && !rules.close };
+    let framing = rules.framing(method, max_body);
+    let request = Request {
+        method: method.to_owned(),
+        path,
+        query,
+        version,
+        headers: owned,
+        body: Vec::new(),
+        peer,
+    };
+    Ok(Some((
+        Head { request, framing, keep_alive, expect_continue: rules.expect_continue },
+        length,
+    )))
+}
+
+/// True if the request line ends in `HTTP/d.d`: a well-formed version
+/// httparse does not speak (505), rather than garbage (400).
+fn names_a_version(bytes: &[u8]) -> bool {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match line.rsplit(|&b| b == b' ').next() {
+        Some([b'H', b'T', b'T', b'P', b'/', major, b'.', minor]) => {
+            major.is_ascii_digit() && minor.is_ascii_digit()
+        }
+        _ => false,
+    }
+}
+
+/// What the headers say about framing and persistence, gathered one header
+/// at a time.
+#[derive(Default)]
+struct Rules {
+    /// Every `Content-Length` value (comma lists split).
+    lengths: Vec<Option<u64>>,
+    /// Every transfer-coding named, in order, lowercased.
+    codings: Vec<String>,
+    close: bool,
+    keep_alive: bool,
+    expect_continue: bool,
+}
+
+impl Rules {
+    fn see(&mut self, name: &str, value: &str) {
+        let tokens = || value.split(',').map(str::trim).filter(|t| !t.is_empty());
+        if name.eq_ignore_ascii_case("content-length") {
+            let number = |t: &str| t.bytes().all(|b| b.is_ascii_digit()).then(|| t.parse().ok())?;
+            self.lengths.extend(value.split(',').map(|t| number(t.trim())));
+        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.codings.extend(tokens().map(str::to_ascii_lowercase));
+        } else if name.eq_ignore_ascii_case("connection") {
+            self.close |= tokens().any(|t| t.eq_ignore_ascii_case("close"));
+            self.keep_alive |= tokens().any(|t| t.eq_ignore_ascii_case("keep-alive"));
+        } else if name.eq_ignore_ascii_case("expect") {
+            self.expect_continue |= value.trim().eq_ignore_ascii_case("100-continue");
+        }
+    }
+
+    /// The body's framing, or the status that refuses the request.
+    fn framing(&self, method: &str, max_body: u64) -> Result<Framing, u16> {
+        if !self.codings.is_empty() {
+            return match () {
+                _ if !self.lengths.is_empty() => Err(400),
+                _ if self.codings == ["chunked"] => Ok(Framing::Chunked),
+                _ => Err(501),
+            };
+        }
+        let Some(&first) = self.lengths.first() else {
+            let needs_body = method == "POST" || method == "PUT";
+            return if needs_body { Err(411) } else { Ok(Framing::None) };
+        };
+        match first {
+            Some(n) if self.lengths.iter().all(|&l| l == Some(n)) => {
+                if n > max_body {
+                    Err(413)
+                } else if n == 0 {
+                    Ok(Framing::None)
+                } else {
+                    Ok(Framing::Length(n))
+                }
+            }
+            _ => Err(400),
+        }
+    }
+}
+
+/// Splits a request target into its decoded path and its query; the
+/// fragment, if a client sent one, is dropped. Accepts the origin form
+/// (`/a?b`), the absolute form (`http://host/a?b`) and `*`.
+fn split_target(target: &str) -> Result<(String, Option<String>), u16> {
+    let target = target.split('#').next().unwrap_or_default();
+    let target = match target.split_once("://") {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
+        {
+            &rest[rest.find(['/', '?']).unwrap_or(rest.len())..]
+        }
+        _ => target,
+    };
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path, Some(query.to_owned())),
+        None => (target, None),
+    };
+    let path = if path.is_empty() && query.is_some() { "/" } else { path };
+    if !path.starts_with('/') && path != "*" {
+        return Err(400);
+    }
+    Ok((percent_decode(path)?, query))
+}
+
+/// Decodes `%XX` escapes in a path. Invalid escapes, an encoded NUL, an
+/// encoded `/` (which would let a segment hide a separator) and bytes that
+/// are not UTF-8 are refused with 400.
+pub fn percent_decode(path: &str) -> Result<String, u16> {
+    if !path.contains('%') {
+        return Ok(path.to_owned());
+    }
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = path.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'%' {
+            out.push(bytes[i]);
+            i += 1;
+            continue;
+        }
+        let high = bytes.get(i + 1).copied().and_then(hex);
+        let low = bytes.get(i + 2).copied().and_then(hex);
+        match (high, low) {
+            (Some(high), Some(low)) if high != 0 || low != 0 => match high << 4 | low {
+                b'/' => return Err(400),
+                byte => out.push(byte),
+            },
+            _ => return Err(400),
+        }
+        i += 3;
+    }
+    String::from_utf8(out).map_err(|_| 400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(head: &str) -> Result<Option<(Head, usize)>, u16> {
+        parse_head(head.as_bytes(), "127.0.0.1:1".parse().unwrap(), 1 << 20)
+    }
+
+    #[test]
+    fn percent_decoding() {
+        assert_eq!(percent_decode("/a%20b/%C3%A9.html"), Ok("/a b/é.html".to_owned()));
+        assert_eq!(percent_decode("/%2e%2E/x"), Ok("/../x".to_owned()));
+        assert_eq!(percent_decode("/plain+path"), Ok("/plain+path".to_owned()));
+        for bad in ["/%", "/%4", "/%zz", "/a%00b", "/a%2fb", "/a%2Fb", "/%ff"] {
+            assert_eq!(percent_decode(bad), Err(400), "{bad}");
+        }
+    }
+
+    #[test]
+    fn targets_split_into_path_and_query() {
+        assert_eq!(split_target("/a/b?x=1#top"), Ok(("/a/b".into(), Some("x=1".into()))));
+        assert_eq!(split_target("http://host:80/p?q"), Ok(("/p".into(), Some("q".into()))));
+        assert_eq!(split_target("http://host"), Err(400));
+        assert_eq!(split_target("etc/passwd"), Err(400));
+    }
+
+    #[test]
+    fn framing_and_persistence() {
+        let (head, len) = parse("GET / HTTP/1.1\r\nHost: x\r\n\r\nnext").unwrap().unwrap();
+        assert_eq!((head.framing, head.keep_alive, len), (Ok(Framing::None), true, 27));
+        let (head, _) = parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n").unwrap().unwrap();
+        assert!(head.keep_alive);
+        let (head, _) = parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
+        assert!(!head.keep_alive);
+        let framing = |h: &str| parse(h).unwrap().unwrap().0.framing;
+        assert_eq!(framing("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), Ok(Framing::Length(5)));
+        assert_eq!(
+            framing("POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n"),
+            Ok(Framing::Length(5))
+        );
+        assert_eq!(
+            framing("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"),
+            Err(400)
+        );
+        assert_eq!(framing("POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n"), Err(400));
+        assert_eq!(framing("POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n"), Err(413));
+        assert_eq!(
+            framing("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            Ok(Framing::Chunked)
+        );
+        assert_eq!(framing("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), Err(501));
+        let both = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n";
+        assert_eq!(framing(both), Err(400));
+        assert_eq!(framing("POST / HTTP/1.1\r\n\r\n"), Err(411));
+    }
+
+    #[test]
+    fn limits_and_versions() {
+        assert!(parse("GET / HTTP/1.1\r\nHost: x\r\n").unwrap().is_none());
+        assert_eq!(parse("GET / HTTP/2.0\r\n\r\n").unwrap_err(), 505);
+        assert_eq!(parse("GET / FOO\r\n\r\n").unwrap_err(), 400);
+        let huge = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(HEAD_LIMIT));
+        assert_eq!(parse(&huge).unwrap_err(), 431);
+        let many = format!("GET / HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(MAX_HEADERS + 1));
+        assert_eq!(parse(&many).unwrap_err(), 431);
+    }
+}

@@ -1,0 +1,123 @@
+//! `-w N`: N threads, each with its own reel loop, its own `App` and its own
+//! SO_REUSEPORT listener on the one port; they share nothing, and the kernel
+//! spreads new connections between the listeners. Also the graceful stop.
+//!
+//! Start-up: worker 0 binds first (port 0 becomes a real port), then the
+//! others bind the address it got. Each reports ready over a channel; the
+//! main thread prints `listening on http://IP:PORT` once all have.
+//!
+//! Stop: every worker listens for SIGINT and SIGTERM itself (one arrival
+//! wakes every listener in the process). It then closes its listener, sets
+//! its app's stop flag (idle connections close at once; busy ones finish
+//! their request, answer it with `Connection: close`, and close), and waits
+//! up to `GRACE` for them before cancelling the rest.
+
+use std::future::poll_fn;
+use std::io::{self, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::mpsc::{Sender, channel};
+use std::task::Poll;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use reel::signal::{SignalKind, signal};
+use reel::stream::{ServerOptions, start_tcp_server};
+
+use crate::Config;
+use crate::conn;
+use crate::files::Files;
+use crate::routes::App;
+
+/// How long a stopping worker waits for its busy connections.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// The most workers: each holds two `reel::signal` listeners, of which
+/// the process may have 64.
+pub const MAX_WORKERS: usize = 32;
+
+/// What a worker needs to start, sent to its thread.
+#[derive(Clone)]
+struct Setup {
+    index: usize,
+    addr: SocketAddr,
+    root: PathBuf,
+    config: Config,
+}
+
+/// Runs `workers` workers on `host:port` until a signal stops them all.
+pub fn run(host: &str, port: u16, workers: usize, root: PathBuf, config: Config) -> io::Result<()> {
+    let addr = (host, port).to_socket_addrs()?.next().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidInput, format!("{host}: no address"))
+    })?;
+    let (ready, readies) = channel();
+    let mut setup = Setup { index: 0, addr, root, config };
+    let mut threads = vec![start(setup.clone(), ready.clone())?];
+    // Worker 0's real address (its port, if 0 was asked) is everyone's.
+    setup.addr = readies.recv().map_err(|_| io::Error::other("worker 0 died"))??;
+    for index in 1..workers {
+        threads.push(start(Setup { index, ..setup.clone() }, ready.clone())?);
+    }
+    for _ in 1..workers {
+        readies.recv().map_err(|_| io::Error::other("a worker died"))??;
+    }
+    let mut stdout = io::stdout();
+    writeln!(stdout, "listening on http://{}", setup.addr)?;
+    stdout.flush()?;
+    for thread in threads {
+        thread.join().map_err(|_| io::Error::other("a worker panicked"))??;
+    }
+    Ok(())
+}
+
+/// Starts one worker's thread and loop.
+fn start(
+    setup: Setup,
+    ready: Sender<io::Result<SocketAddr>>,
+) -> io::Result<JoinHandle<io::Result<()>>> {
+    thread::Builder::new()
+        .name(format!("worker-{}", setup.index))
+        .spawn(move || reel::run(worker(setup, ready)))
+}
+
+/// One worker: listen, report ready, serve until a signal, stop gracefully.
+async fn worker(setup: Setup, ready: Sender<io::Result<SocketAddr>>) -> io::Result<()> {
+    let Setup { index, addr, root, config } = setup;
+    let started = async {
+        let signals = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
+        let app = Rc::new(App::new(config, Files::new(&root)?, index));
+        let shared = app.clone();
+        let options = ServerOptions::new().reuse_port(true);
+        let server = start_tcp_server(addr, options, move |stream, peer| {
+            conn::serve(stream, peer, shared.clone())
+        })?;
+        io::Result::Ok((signals, app, server))
+    };
+    let ((mut interrupt, mut terminate), app, server) = match started.await {
+        Ok(started) => started,
+        Err(e) => {
+            let _ = ready.send(Err(io::Error::new(e.kind(), e.to_string())));
+            return Err(e);
+        }
+    };
+    let _ = ready.send(Ok(server.local_addrs()[0]));
+    log::debug!("worker {index} listening on {}", server.local_addrs()[0]);
+
+    poll_fn(|cx| {
+        let signalled = interrupt.poll_recv(cx).is_ready() || terminate.poll_recv(cx).is_ready();
+        if signalled { Poll::Ready(()) } else { Poll::Pending }
+    })
+    .await;
+    let open = server.active_connections();
+    log::info!("worker {index}: stopping, {open} connections open");
+    server.close();
+    app.stop.set();
+    let report = server.shutdown(GRACE).await;
+    log::info!(
+        "worker {index}: stopped ({} connections finished, {} cancelled)",
+        report.finished,
+        report.cancelled
+    );
+    Ok(())
+}
