@@ -37,15 +37,48 @@
 # Environment: DURATION (5), ROUNDS (3), CLIENTS (100), SIZE (64), RATE
 # (messages per second per client; empty: as fast as the window allows),
 # KEEP.
+#
+# bench/run.sh http: reel's HTTP/1.1 server (examples/http, one worker)
+# against hyper, nginx and the seeds' Python asyncio server, with wrk as the
+# load.
+#
+#   bench/run.sh http                       # 3 rounds of 10 s, about 13 minutes
+#   DURATION=3 ROUNDS=1 bench/run.sh http   # a quick look (about 1.5 minutes)
+#
+# Installs wrk and nginx (nginx-light) from the distribution's packages when
+# missing, and perf; matplotlib through pip for the chart. Every server runs
+# on loopback pinned to CPU 0 and serves the same temporary root (file1k.bin,
+# 1 KiB; file1m.bin, 1 MiB; no index.html, so `/` is reel's hello page);
+# `wrk -t1 -c$CONNS -d${DURATION}s` runs pinned to CPU 1. The servers:
+#   reel          target/release/examples/http -r ROOT -w 1 --log warn
+#   hyper         bench/src/bin/hyper_hello.rs: hyper 1.x http1 on tokio
+#                 current_thread, serving reel's own hello page bytes
+#   nginx         one worker (master_process on, worker_processes 1),
+#                 sendfile on, access_log off, no open_file_cache (as shipped)
+#   nginx-ofc     the same with `open_file_cache max=1000;`
+#   python        bench/seeds_http.py, the seeds' asyncio server (context)
+# Both nginx configs set keepalive_requests 1000000 (the default, 1000, would
+# make wrk reconnect every 1000 requests, which reel and hyper never ask for).
+# The pairs, reel first in odd rounds and the peer first in even ones:
+# `/` reel vs hyper; /file1k.bin reel vs nginx, nginx-ofc, python; /file1m.bin
+# reel vs nginx, nginx-ofc. Measured, medians over the rounds: requests/s and
+# p99 latency (wrk), the server's CPU time and system calls per request
+# (perf stat -e task-clock,raw_syscalls:sys_enter -p PID over the load; for
+# nginx the master's and worker's PIDs), and how busy the server's CPU was.
+# Writes bench/results/http.csv and, with CHART=1 (the default),
+# bench/results/http.png.
+# Environment: DURATION (10), ROUNDS (3), CONNS (100), CHART (1), PAIRS (the
+# pairs above, as "hello:hyper 1k:nginx ..."), KEEP.
 set -euo pipefail
 
 MODE=${1:-}
-if [[ "$MODE" != "echo" && "$MODE" != "chat" ]]; then
-    echo "usage: $0 echo|chat" >&2
+if [[ "$MODE" != "echo" && "$MODE" != "chat" && "$MODE" != "http" ]]; then
+    echo "usage: $0 echo|chat|http" >&2
     exit 2
 fi
 
 cd "$(dirname "$0")/.."
+if [[ $MODE == http ]]; then DURATION=${DURATION:-10}; fi
 DURATION=${DURATION:-5}
 ROUNDS=${ROUNDS:-3}
 CLIENTS=${CLIENTS:-100}
@@ -111,11 +144,20 @@ if [[ $MODE == echo ]]; then
     need valgrind valgrind
     need callgrind_annotate valgrind
 fi
+if [[ $MODE == http ]]; then
+    need wrk wrk
+    need curl curl
+    need python3 python3
+    PATH=$PATH:/usr/sbin:/sbin
+    need nginx nginx-light
+fi
 
 log "building (release)"
 if [[ $MODE == echo ]]; then
     cargo build --release --quiet --example echo --example echo_load
     LOAD=$RELEASE/examples/echo_load
+elif [[ $MODE == http ]]; then
+    cargo build --release --quiet --example http
 else
     cargo build --release --quiet --example chat --example chat_load
     LOAD=$RELEASE/examples/chat_load
@@ -140,7 +182,7 @@ start_server() {
         ((waited++ < 600)) || die "$name printed no address in 60 s"
         sleep 0.1
     done
-    PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out" | head -1)
+    PORT=$(sed -n 's|^listening on \(http://\)\{0,1\}127\.0\.0\.1:\([0-9]*\)$|\2|p' "$out" | head -1)
     [[ -n "$PORT" ]] || die "$name: unexpected first line: $(head -1 "$out")"
 }
 
@@ -175,6 +217,309 @@ target() {
         ok = min ? x >= g : x <= g
         printf "  %-36s reel/tokio = %.2f (goal %s %.2f): %s\n", what, x, min ? ">=" : "<=", g, ok ? "met" : "MISSED" }'
 }
+
+# ============================================================ http mode
+# Servers: reel (examples/http), hyper (hyper_hello), nginx and nginx-ofc
+# (one worker; ofc: open_file_cache), python (bench/seeds_http.py). Tests:
+# hello (/), 1k (/file1k.bin), 1m (/file1m.bin).
+http_setup() {
+    ROOT=$WORK/root
+    mkdir -p "$ROOT"
+    head -c 1024 /dev/urandom >"$ROOT/file1k.bin"
+    head -c 1048576 /dev/urandom >"$ROOT/file1m.bin"
+    # mktemp -d makes WORK 0700; nginx's worker runs as nobody.
+    chmod 755 "$WORK" "$ROOT"
+    chmod 644 "$ROOT"/*
+    CONNS=${CONNS:-100}
+    PAIRS=${PAIRS:-hello:hyper 1k:nginx 1k:nginx-ofc 1k:python 1m:nginx 1m:nginx-ofc}
+    NGINX=$(command -v nginx)
+    declare -gA URLPATH=([hello]=/ [1k]=/file1k.bin [1m]=/file1m.bin)
+    declare -gA EXPECT=([1k]=$ROOT/file1k.bin [1m]=$ROOT/file1m.bin [hello]=$WORK/hello.html)
+    declare -gA TEST_LABEL=([hello]="GET / (hello page)" [1k]="GET /file1k.bin" [1m]="GET /file1m.bin (1 req/s = 1 MiB/s of body)")
+    COMMAND[reel]="$RELEASE/examples/http --host 127.0.0.1 --port 0 -r $ROOT -w 1 --log warn"
+    COMMAND[hyper]="$RELEASE/hyper_hello --port 0 --body $WORK/hello.html"
+    COMMAND[python]="python3 bench/seeds_http.py --port 0 -r $ROOT"
+    LABEL[reel]="reel (examples/http -w 1)"
+    LABEL[hyper]="hyper 1.x + tokio current_thread"
+    LABEL[nginx]="nginx 1 worker, as shipped"
+    LABEL[nginx-ofc]="nginx 1 worker, open_file_cache"
+    LABEL[python]="seeds' Python asyncio (context)"
+    local conf
+    for conf in nginx nginx-ofc; do
+        mkdir -p "$WORK/$conf"
+    done
+}
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# start_nginx NAME OUT: nginx with one worker on a free port, pinned to
+# SERVER_CPU; sets PID (the master), PORT and PERF_PIDS (master,worker).
+start_nginx() {
+    local name=$1 out=$2 dir=$WORK/$1 cache=""
+    [[ $name == nginx-ofc ]] && cache="open_file_cache max=1000;"
+    PORT=$(free_port)
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    $cache
+    server {
+        listen 127.0.0.1:$PORT;
+        root $ROOT;
+    }
+}
+CONF
+    taskset -c "$SERVER_CPU" "$NGINX" -p "$dir" -e "$dir/error.log" -c "$dir/nginx.conf" \
+        >"$out" 2>"$out.err" &
+    PID=$!
+    PIDS+=("$PID")
+    local waited=0 workers
+    until curl -sf -o /dev/null "http://127.0.0.1:$PORT/file1k.bin" 2>/dev/null; do
+        kill -0 "$PID" 2>/dev/null || die "$name exited at start: $(cat "$out.err" "$dir/error.log" 2>/dev/null)"
+        ((waited++ < 600)) || die "$name did not answer in 60 s"
+        sleep 0.1
+    done
+    workers=$(pgrep -P "$PID" | paste -sd, -)
+    [[ -n "$workers" ]] || die "$name: no worker process under $PID"
+    local w
+    for w in ${workers//,/ }; do PIDS+=("$w"); done
+    PERF_PIDS="$PID,$workers"
+}
+
+# to_us VALUE: wrk's latency (e.g. 812.00us, 1.23ms, 2.00s) in microseconds.
+to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) m = 1; else if (v ~ /ms$/) m = 1e3; else if (v ~ /m$/) m = 6e7; else m = 1e6; printf "%.1f", n * m }'; }
+
+declare -A H_RATE H_CPU H_SYS H_P99 H_UTIL H_PAIRED
+# measure_http TEST NAME RUN: one wrk run against server NAME under perf stat.
+measure_http() {
+    local test=$1 name=$2 run=$3 out=$WORK/$2.$1.$3 key=$1:$2
+    if [[ $name == nginx* ]]; then
+        start_nginx "$name" "$out.server"
+    else
+        start_server "$name" "$out.server"
+        PERF_PIDS=$PID
+    fi
+    local url=http://127.0.0.1:$PORT${URLPATH[$test]}
+    curl -sf -o "$out.check" "$url" || die "$name: GET $url failed"
+    cmp -s "$out.check" "${EXPECT[$test]}" || die "$name: GET $url: not the expected bytes"
+    perf stat -e task-clock,raw_syscalls:sys_enter -x, -o "$out.perf" -p "$PERF_PIDS" 2>"$out.perf.err" &
+    local perf=$!
+    PIDS+=("$perf")
+    sleep 0.2
+    timeout $((DURATION + 60)) taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" \
+        >"$out.load" 2>&1 || die "wrk failed against $name: $(cat "$out.load")"
+    kill -INT "$perf" 2>/dev/null || true
+    wait "$perf" 2>/dev/null || true
+    stop_server
+    if grep -q 'Non-2xx or 3xx' "$out.load"; then die "$name answered errors: $(cat "$out.load")"; fi
+    if grep -q 'Socket errors' "$out.load"; then log "$name: $(grep 'Socket errors' "$out.load")"; fi
+    local requests secs rate p99 msec calls
+    requests=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$out.load" | head -1)
+    secs=$(sed -n 's/^ *[0-9]* requests in \([0-9.]*\)s.*/\1/p' "$out.load" | head -1)
+    rate=$(sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p' "$out.load" | head -1)
+    p99=$(to_us "$(awk '$1 == "99%" {print $2}' "$out.load" | head -1)")
+    [[ -n "$requests" && -n "$rate" ]] || die "could not read wrk's output: $(cat "$out.load")"
+    msec=$(awk -F, '$3 == "task-clock" {print $1}' "$out.perf" 2>/dev/null)
+    calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$out.perf" 2>/dev/null)
+    H_RATE[$key]+="$rate "
+    H_P99[$key]+="$p99 "
+    if [[ -n "$msec" && -n "$calls" && "$requests" -gt 0 ]]; then
+        H_CPU[$key]+="$(awk -v m="$msec" -v n="$requests" 'BEGIN {printf "%.3f", m * 1e3 / n}') "
+        H_SYS[$key]+="$(awk -v c="$calls" -v n="$requests" 'BEGIN {printf "%.4f", c / n}') "
+        # CPU busy: the server's CPU time over wrk's own duration (perf's
+        # window is a little longer, and idle before and after the load).
+        H_UTIL[$key]+="$(awk -v m="$msec" -v s="${secs:-$DURATION}" 'BEGIN {printf "%.0f", m / s / 10}') "
+    else
+        log "perf stat gave nothing for $name: $(cat "$out.perf.err")"
+    fi
+    LAST_RATE=$rate
+    log "$test $name: $rate req/s, p99 ${p99} us, server ${msec:-?} ms CPU, ${calls:-?} syscalls, $requests requests in ${secs:-?} s"
+}
+
+http_bench() {
+    http_setup
+    # Anything else busy on the two CPUs skews every figure below.
+    local load
+    load=$(cut -d' ' -f1 /proc/loadavg)
+    if awk -v l="$load" 'BEGIN {exit !(l > 0.5)}'; then
+        log "warning: load average $load before the benchmark: other work on the machine skews it"
+    fi
+    # reel's hello page, which hyper serves too: the same bytes.
+    start_server reel "$WORK/reel.hello.server"
+    curl -sf -o "$WORK/hello.html" "http://127.0.0.1:$PORT/" || die "reel: GET / failed"
+    stop_server
+    grep -q 'Hello from reel' "$WORK/hello.html" || die "reel's / is not the hello page: $(head -c 300 "$WORK/hello.html")"
+    local round pair test peer first second first_rate reel_rate peer_rate
+    log "http: $ROUNDS rounds of ${DURATION}s, wrk -t1 -c$CONNS; pairs: $PAIRS"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for pair in $PAIRS; do
+            test=${pair%%:*} peer=${pair#*:}
+            [[ -n "${URLPATH[$test]:-}" && -n "${LABEL[$peer]:-}" ]] || die "unknown pair $pair"
+            # Alternate who goes first, so a drift in the machine hits both.
+            if ((round % 2)); then first=reel second=$peer; else first=$peer second=reel; fi
+            measure_http "$test" "$first" "$round-$pair"
+            first_rate=$LAST_RATE
+            measure_http "$test" "$second" "$round-$pair"
+            if [[ $first == reel ]]; then
+                reel_rate=$first_rate peer_rate=$LAST_RATE
+            else
+                reel_rate=$LAST_RATE peer_rate=$first_rate
+            fi
+            H_PAIRED[$test:$peer]+="$(awk -v p="$peer_rate" -v r="$reel_rate" 'BEGIN {print p / r}') "
+        done
+    done
+    http_report
+}
+
+http_report() {
+    local test name key csv=$WORK/http.csv
+    declare -A M_RATE M_CPU M_SYS M_P99 M_UTIL
+    local tests=() servers
+    for pair in $PAIRS; do
+        test=${pair%%:*}
+        [[ " ${tests[*]} " == *" $test "* ]] || tests+=("$test")
+    done
+    echo
+    echo "http benchmark: wrk -t1 -c$CONNS -d${DURATION}s, $ROUNDS rounds, reel alternated with each peer;"
+    echo "server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU; medians; (x) = this / reel; CPU, syscalls and"
+    echo "CPU busy are the server's (perf stat -p over the load), per request; $(nproc) CPUs, $(uname -r);"
+    echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "test,server,label,requests_per_s,requests_ratio_to_reel,paired_ratio,p99_latency_us,cpu_us_per_request,cpu_ratio_to_reel,syscalls_per_request,syscalls_ratio_to_reel,server_cpu_busy_pct,duration_s,rounds,connections" >"$csv"
+    for test in "${tests[@]}"; do
+        servers=(reel)
+        for pair in $PAIRS; do [[ ${pair%%:*} == "$test" ]] && servers+=("${pair#*:}"); done
+        for name in "${servers[@]}"; do
+            key=$test:$name
+            M_RATE[$key]=$(echo "${H_RATE[$key]:-}" | median)
+            M_CPU[$key]=$(echo "${H_CPU[$key]:-}" | median)
+            M_SYS[$key]=$(echo "${H_SYS[$key]:-}" | median)
+            M_P99[$key]=$(echo "${H_P99[$key]:-}" | median)
+            M_UTIL[$key]=$(echo "${H_UTIL[$key]:-}" | median)
+        done
+        echo
+        echo "${TEST_LABEL[$test]}"
+        {
+            echo "server|req/s|(x)|paired (x)|p99 ms|CPU us/req|(x)|syscalls/req|(x)|CPU busy"
+            for name in "${servers[@]}"; do
+                key=$test:$name
+                local paired=-
+                [[ -n "${H_PAIRED[$key]:-}" ]] && paired=$(ratio "$(echo "${H_PAIRED[$key]}" | median)" 1)
+                printf '%s|%.0f|%s|%s|%.2f|%.2f|%s|%.2f|%s|%s%%\n' "${LABEL[$name]}" \
+                    "${M_RATE[$key]}" "$(ratio "${M_RATE[$key]}" "${M_RATE[$test:reel]}")" "$paired" \
+                    "$(awk -v p="${M_P99[$key]}" 'BEGIN {print p / 1e3}')" \
+                    "${M_CPU[$key]}" "$(ratio "${M_CPU[$key]}" "${M_CPU[$test:reel]}")" \
+                    "${M_SYS[$key]}" "$(ratio "${M_SYS[$key]}" "${M_SYS[$test:reel]}")" "${M_UTIL[$key]}"
+                printf '%s,%s,"%s",%.0f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$test" "$name" "${LABEL[$name]}" \
+                    "${M_RATE[$key]}" "$(ratio "${M_RATE[$key]}" "${M_RATE[$test:reel]}" | tr -d x)" \
+                    "$(if [[ $paired == - ]]; then echo 1.00; else echo "${paired%x}"; fi)" "${M_P99[$key]}" \
+                    "${M_CPU[$key]}" "$(ratio "${M_CPU[$key]}" "${M_CPU[$test:reel]}" | tr -d x)" \
+                    "${M_SYS[$key]}" "$(ratio "${M_SYS[$key]}" "${M_SYS[$test:reel]}" | tr -d x)" \
+                    "${M_UTIL[$key]}" "$DURATION" "$ROUNDS" "$CONNS" >>"$csv"
+            done
+        } | column -t -s '|'
+    done
+
+    echo
+    echo "targets (reel / peer):"
+    http_target() { # WHAT TEST PEER METRIC GOAL
+        local test=$2 peer=$3 r p
+        [[ -n "${M_RATE[$test:$peer]:-}" ]] || return 0
+        if [[ $4 == rate ]]; then r=${M_RATE[$test:reel]} p=${M_RATE[$test:$peer]}; else r=${M_CPU[$test:reel]} p=${M_CPU[$test:$peer]}; fi
+        awk -v what="$1" -v r="$r" -v t="$p" -v goal="$5" 'BEGIN {
+            if (r == "nan" || t == "nan" || r == "" || t == "" || t == 0) { printf "  %-62s n/a\n", what; exit }
+            x = r / t
+            if (goal == "") { printf "  %-62s %.2f (no goal)\n", what, x; exit }
+            min = (substr(goal, 1, 2) == ">="); g = min ? substr(goal, 3) + 0 : goal + 0
+            ok = min ? x >= g : x <= g
+            printf "  %-62s %.2f (goal %s %.2f): %s\n", what, x, min ? ">=" : "<=", g, ok ? "met" : "MISSED" }'
+    }
+    http_target "hello: throughput vs hyper" hello hyper rate ">=1.0"
+    http_target "hello: server CPU per request vs hyper" hello hyper cpu 0.8
+    http_target "1 KiB file: throughput vs nginx (as shipped)" 1k nginx rate ">=1.0"
+    http_target "1 KiB file: server CPU per request vs nginx (as shipped)" 1k nginx cpu 1.0
+    http_target "1 KiB file: throughput vs nginx (open_file_cache)" 1k nginx-ofc rate ">=1.0"
+    http_target "1 KiB file: server CPU per request vs nginx (open_file_cache)" 1k nginx-ofc cpu 1.0
+    http_target "1 MiB file: throughput vs nginx (as shipped)" 1m nginx rate ""
+    http_target "1 MiB file: throughput vs nginx (open_file_cache)" 1m nginx-ofc rate ""
+    http_target "1 KiB file: throughput vs seeds' Python (context)" 1k python rate ""
+
+    mkdir -p bench/results
+    cp "$csv" bench/results/http.csv
+    echo
+    echo "wrote bench/results/http.csv"
+    if [[ "${CHART:-1}" == 1 ]]; then http_chart bench/results/http.csv bench/results/http.png; fi
+}
+
+# http_chart CSV PNG: one bar chart per test and metric, with matplotlib.
+http_chart() {
+    if ! python3 -c 'import matplotlib' 2>/dev/null; then
+        log "installing matplotlib (pip)"
+        python3 -m pip install --quiet matplotlib >/dev/null 2>&1 || { log "no matplotlib: no chart"; return 0; }
+    fi
+    python3 - "$1" "$2" <<'PY' || log "the chart failed"
+import csv
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+rows = list(csv.DictReader(open(sys.argv[1])))
+tests = []
+for r in rows:
+    if r["test"] not in tests:
+        tests.append(r["test"])
+titles = {"hello": "GET / (hello page)", "1k": "GET /file1k.bin (1 KiB)", "1m": "GET /file1m.bin (1 MiB)"}
+colors = {"reel": "#d62728", "hyper": "#1f77b4", "nginx": "#2ca02c", "nginx-ofc": "#98df8a", "python": "#9467bd"}
+metrics = [
+    ("requests_per_s", "requests/s (higher is better)", "{:,.0f}"),
+    ("cpu_us_per_request", "server CPU us/request (lower is better)", "{:.2f}"),
+    ("syscalls_per_request", "server syscalls/request (lower is better)", "{:.2f}"),
+]
+fig, axes = plt.subplots(len(metrics), len(tests), figsize=(4.6 * len(tests), 3.4 * len(metrics)), squeeze=False)
+for j, test in enumerate(tests):
+    sel = [r for r in rows if r["test"] == test]
+    names = [r["server"] for r in sel]
+    for i, (col, ylabel, fmt) in enumerate(metrics):
+        ax = axes[i][j]
+        vals = [float(r[col]) if r[col] not in ("", "nan") else 0.0 for r in sel]
+        bars = ax.bar(range(len(sel)), vals, color=[colors.get(n, "gray") for n in names])
+        ax.set_xticks(range(len(sel)))
+        ax.set_xticklabels(names, rotation=20, fontsize=8)
+        for b, v, r in zip(bars, vals, sel):
+            ratio = r[col.replace("requests_per_s", "requests_ratio_to_reel").replace("cpu_us_per_request", "cpu_ratio_to_reel").replace("syscalls_per_request", "syscalls_ratio_to_reel")]
+            ax.annotate(fmt.format(v) + ("" if r["server"] == "reel" else f"\n({ratio}x)"),
+                        (b.get_x() + b.get_width() / 2, v), ha="center", va="bottom", fontsize=7)
+        ax.set_ylim(0, max(vals + [1e-9]) * 1.3)
+        ax.tick_params(axis="y", labelsize=8)
+        if j == 0:
+            ax.set_ylabel(ylabel, fontsize=8)
+        if i == 0:
+            ax.set_title(titles.get(test, test), fontsize=10)
+r0 = rows[0]
+fig.suptitle(f"reel examples/http vs hyper, nginx, Python asyncio: wrk -t1 -c{r0['connections']} -d{r0['duration_s']}s, "
+             f"{r0['rounds']} round(s), medians; (x) = this / reel", fontsize=10)
+fig.tight_layout(rect=(0, 0, 1, 0.96))
+fig.savefig(sys.argv[2], dpi=110)
+print(f"wrote {sys.argv[2]}")
+PY
+}
+
+if [[ $MODE == http ]]; then
+    http_bench
+    exit 0
+fi
 
 # ============================================================ chat mode
 # measure_chat NAME RUN: one chat_load against server NAME under perf stat;
@@ -311,7 +656,7 @@ declare -A INSTR
 total_ir() { sed -n 's/^summary: \([0-9]*\).*/\1/p; s/^totals: \([0-9]*\).*/\1/p' "$1" | head -1; }
 # callgrind_run NAME MESSAGES: sets IR to the server's total instructions.
 callgrind_run() {
-    local name=$1 messages=$2 file=$WORK/$name.cg.$2
+    local name=$1 messages=$2 file=$WORK/$1.cg.$2
     start_server "$name" "$WORK/$name.cg.$messages.server" \
         valgrind --tool=callgrind --callgrind-out-file="$file"
     run_load "$WORK/$name.cg.$messages.load" --clients "$CG_CLIENTS" --messages "$messages" --size "$SIZE"
