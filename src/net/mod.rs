@@ -1,7 +1,7 @@
 //! TCP sockets on the reactor: [`TcpListener`] and [`TcpStream`].
 //!
 //! asyncio counterpart: the low-level socket methods of the loop
-//! (`loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`); the
+//! (`loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendfile`); the
 //! stream layer (`StreamReader`/`StreamWriter`) is built on these.
 //!
 //! Ground rules: every socket is non-blocking and registered with the running
@@ -11,6 +11,7 @@
 //! deregisters itself when dropped.
 //! Errors are `std::io::Error`; nothing a peer does can panic.
 
+mod sendfile;
 mod socket;
 mod split;
 mod tcp_listener;

@@ -1,11 +1,13 @@
 //! `TcpStream`: a connection on the loop.
 
+use std::fs::File;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::net::sendfile::sendfile;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
 use crate::reactor::Direction;
 use crate::registration::Registration;
@@ -125,6 +127,44 @@ impl TcpStream {
             return Poll::Ready(Ok(0));
         }
         self.registration.poll_io(cx, Direction::Write, || (&self.io).write(buf))
+    }
+
+    /// Sends `len` bytes of `file` from `offset`, all of them, straight
+    /// from the page cache with `sendfile(2)` (asyncio:
+    /// `await loop.sock_sendfile(sock, file, offset, count)`). The task waits
+    /// for writability whenever the socket's send buffer is full, so a large
+    /// file costs no buffer in the process, however slow the peer. A file
+    /// that turns out shorter than `offset + len` is an `UnexpectedEof`
+    /// error, after the bytes it did have were sent. Reads from a disk that
+    /// is not cached block the loop, as a `read` of the file would.
+    pub async fn sendfile(&self, file: &File, offset: u64, len: u64) -> io::Result<()> {
+        let mut done = 0;
+        while done < len {
+            let n = poll_fn(|cx| self.poll_sendfile(cx, file, offset + done, len - done)).await?;
+            if n == 0 {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ended early"));
+            }
+            done += n as u64;
+        }
+        Ok(())
+    }
+
+    /// The poll behind [`sendfile`](Self::sendfile): one `sendfile(2)` of
+    /// up to `len` bytes, or `Pending` until the socket is writable.
+    pub fn poll_sendfile(
+        &self,
+        cx: &mut Context<'_>,
+        file: &File,
+        offset: u64,
+        len: u64,
+    ) -> Poll<io::Result<usize>> {
+        if len == 0 {
+            return Poll::Ready(Ok(0));
+        }
+        // No short-write rule here: a short count may mean the file ended,
+        // not that the send buffer is full, so readiness is cleared only on
+        // `WouldBlock`.
+        self.registration.poll_io(cx, Direction::Write, || sendfile(&self.io, file, offset, len))
     }
 
     /// Shuts down reading, writing or both (`Shutdown::Write` sends FIN: the

@@ -1,0 +1,49 @@
+//! `sendfile(2)`: file bytes to a socket without passing through user space.
+//!
+//! This is a leaf that calls libc, so it alone (with `socket.rs`) allows
+//! `unsafe`. The kernel copies from the page cache into the socket's send
+//! buffer: no read buffer in the process and one system call where a
+//! read-then-write loop needs two per chunk. On a non-blocking socket it
+//! sends what fits and returns that count, or fails with `WouldBlock` when
+//! nothing fits; the caller waits for writability as for any write.
+//!
+//! Linux only, like the rest of reel's socket leaf.
+
+#![allow(unsafe_code)]
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd};
+
+/// The most one call asks for: Linux transfers at most 0x7ffff000 bytes
+/// per call anyway, and the count must fit a `size_t` on every target.
+const MAX_COUNT: u64 = 0x7fff_f000;
+
+/// Sends up to `count` bytes of `file`, starting at `offset`, to `socket`;
+/// returns how many went. `Ok(0)` with `count > 0` means the file ends
+/// before `offset + count`. The file's own position is not used or moved.
+pub(crate) fn sendfile(
+    socket: &impl AsFd,
+    file: &File,
+    offset: u64,
+    count: u64,
+) -> io::Result<usize> {
+    let mut off = libc::off_t::try_from(offset)
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "sendfile offset too large"))?;
+    let count = count.min(MAX_COUNT) as usize;
+    loop {
+        // SAFETY: both descriptors are open for the duration of the call
+        // (borrowed from live owners), and `off` is a live off_t the kernel
+        // may write through; no other pointer is passed.
+        let sent = unsafe {
+            libc::sendfile(socket.as_fd().as_raw_fd(), file.as_raw_fd(), &raw mut off, count)
+        };
+        if sent >= 0 {
+            return Ok(sent as usize);
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
