@@ -12,7 +12,6 @@
 //! buffered (or it is large). A pipelined batch is answered with one write,
 //! and a lone request with head and body in one write.
 
-use std::fs::File;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::unix::fs::FileExt;
@@ -23,14 +22,15 @@ use std::time::{Duration, Instant};
 use reel::net::TcpStream;
 use reel::sync::Wait;
 
+use crate::cache::OpenFile;
 use crate::input::{Filled, Halt, Input};
 use crate::parse::{self, Framing, Head};
 use crate::response::{Body, Response, write_head};
 use crate::routes::{App, Stats};
 
-/// Files up to this size are read whole into the response; larger ones go
-/// out in reads and writes of this size, so a connection holds at most this
-/// much of a file however large it is.
+/// Files up to this size that the cache holds no bytes of are read whole
+/// into the response; larger ones are `sendfile`d, so a connection holds at
+/// most this much of a file however large it is.
 const CHUNK: usize = 64 * 1024;
 
 /// Pending output past this is written even if more requests are buffered.
@@ -178,27 +178,23 @@ impl Conn<'_> {
         Ok(sent)
     }
 
-    /// Appends a small file to `out`, or streams a large one in chunks
-    /// through `out` (written before the next chunk is read). The reads are
-    /// plain `pread`s on the loop's thread: page-cache reads, as nginx does
-    /// without its thread pool; a cold disk would stall this worker.
-    async fn send_file(&mut self, file: &File, offset: u64, len: u64) -> io::Result<()> {
+    /// Appends a small file's bytes to `out` (from the cache, or read), so
+    /// head and body go out in one write; a large file follows its head
+    /// with `sendfile`, straight from the page cache. The reads are plain
+    /// `pread`s on the loop's thread, page-cache reads, as nginx does
+    /// without its thread pool: a cold disk would stall this worker.
+    async fn send_file(&mut self, open: &OpenFile, offset: u64, len: u64) -> io::Result<()> {
+        if let Some(bytes) = &open.bytes {
+            self.out.extend_from_slice(&bytes[offset as usize..][..len as usize]);
+            return Ok(());
+        }
         if len <= CHUNK as u64 {
             let at = self.out.len();
             self.out.resize(at + len as usize, 0);
-            return file.read_exact_at(&mut self.out[at..], offset);
+            return open.file.read_exact_at(&mut self.out[at..], offset);
         }
         self.flush().await?;
-        self.out.resize(CHUNK, 0);
-        let mut done = 0;
-        while done < len {
-            let n = (len - done).min(CHUNK as u64) as usize;
-            file.read_exact_at(&mut self.out[..n], offset + done)?;
-            self.stream.write_all(&self.out[..n]).await?;
-            done += n as u64;
-        }
-        self.out.clear();
-        Ok(())
+        self.stream.sendfile(&open.file, offset, len).await
     }
 
     /// Writes all of `out`.

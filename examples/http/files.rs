@@ -2,8 +2,10 @@
 //! `index.html`, content types, validators (`ETag`, `Last-Modified`, `304`)
 //! and single byte ranges (`206`, `416`).
 //!
-//! This module decides what to send; the connection sends it, reading the
-//! file in 64 KiB chunks when it is large (see `conn::send_file`).
+//! This module decides what to send; the connection sends it (see
+//! `conn::send_file`). What a path resolved to is cached for a second (see
+//! `cache`), so the checks below run once per path per second, not per
+//! request.
 //!
 //! Ground rules: nothing outside the root is ever served. A `..` segment is
 //! refused before any system call; every file or directory actually opened
@@ -15,9 +17,11 @@
 use std::fs::{File, Metadata, OpenOptions};
 use std::io::{self, ErrorKind};
 use std::os::fd::AsRawFd;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
+use crate::cache::{Cache, Found, OpenFile};
 use crate::clock;
 use crate::parse::Request;
 use crate::response::{Body, Response};
@@ -27,6 +31,8 @@ pub struct Files {
     /// The root, canonical (absolute, no symlinks): the prefix every opened
     /// path must have.
     root: PathBuf,
+    /// What request paths resolved to, for a second (see `cache`).
+    cache: Cache,
 }
 
 impl Files {
@@ -36,7 +42,7 @@ impl Files {
         if !root.is_dir() {
             return Err(io::Error::new(ErrorKind::NotADirectory, format!("{}", root.display())));
         }
-        Ok(Files { root })
+        Ok(Files { root, cache: Cache::default() })
     }
 
     /// The response for a request no route took.
@@ -44,45 +50,70 @@ impl Files {
         if request.method != "GET" && request.method != "HEAD" {
             return Response::error(405).header("Allow", "GET, HEAD");
         }
-        let relative = match relative_path(&request.path) {
-            Ok(relative) => relative,
-            Err(status) => return Response::error(status),
-        };
-        let path = self.root.join(relative);
-        let (file, meta) = match self.open(&path) {
-            Ok(opened) => opened,
-            Err(status) => return Response::error(status),
-        };
-        let trailing_slash = request.path.ends_with('/');
-        if meta.is_dir() && !trailing_slash {
-            let mut location = percent_encode(&request.path);
-            location.push('/');
-            if let Some(query) = &request.query {
-                location = format!("{location}?{query}");
+        match self.cache.lookup(&request.path, || self.resolve(&request.path)) {
+            Found::File(open) => file_response(request, open),
+            Found::Directory => {
+                let mut location = percent_encode(&request.path);
+                location.push('/');
+                if let Some(query) = &request.query {
+                    location = format!("{location}?{query}");
+                }
+                Response::error(301).header("Location", location)
             }
-            return Response::error(301).header("Location", location);
+            Found::Status(status) => Response::error(status),
         }
-        if meta.is_dir() {
-            let index = path.join("index.html");
-            return match self.open(&index) {
-                Ok((file, meta)) if meta.is_file() => file_response(request, file, &meta, &index),
-                Ok(_) => Response::error(404),
-                Err(status) => Response::error(status),
-            };
-        }
-        if !meta.is_file() || trailing_slash {
-            return Response::error(404);
-        }
-        file_response(request, file, &meta, &path)
     }
 
     /// `ROOT/index.html` for the `/` route, or `None` if there is none.
     pub fn index(&self, request: &Request) -> Option<Response> {
-        let index = self.root.join("index.html");
-        match self.open(&index) {
-            Ok((file, meta)) if meta.is_file() => Some(file_response(request, file, &meta, &index)),
-            Ok(_) | Err(404) => None,
-            Err(status) => Some(Response::error(status)),
+        match self.cache.lookup("/", || self.resolve("/")) {
+            Found::File(open) => Some(file_response(request, open)),
+            Found::Status(404) | Found::Directory => None,
+            Found::Status(status) => Some(Response::error(status)),
+        }
+    }
+
+    /// What the decoded request `path` names under the root, from the disk.
+    fn resolve(&self, path: &str) -> Found {
+        let relative = match relative_path(path) {
+            Ok(relative) => relative,
+            Err(status) => return Found::Status(status),
+        };
+        let full = self.root.join(relative);
+        let (file, meta) = match self.open(&full) {
+            Ok(opened) => opened,
+            Err(status) => return Found::Status(status),
+        };
+        let trailing_slash = path.ends_with('/');
+        if meta.is_dir() && !trailing_slash {
+            return Found::Directory;
+        }
+        if meta.is_dir() {
+            let index = full.join("index.html");
+            return match self.open(&index) {
+                Ok((file, meta)) if meta.is_file() => self.open_file(index, file, &meta),
+                Ok(_) => Found::Status(404),
+                Err(status) => Found::Status(status),
+            };
+        }
+        if !meta.is_file() || trailing_slash {
+            return Found::Status(404);
+        }
+        self.open_file(full, file, &meta)
+    }
+
+    /// The cache's description of a regular file, its bytes read if small.
+    fn open_file(&self, path: PathBuf, file: File, meta: &Metadata) -> Found {
+        let bytes = self.cache.has_room_for(meta.len()).then(|| {
+            let mut bytes = vec![0; meta.len() as usize].into_boxed_slice();
+            file.read_exact_at(&mut bytes, 0).map(|()| bytes)
+        });
+        match bytes.transpose() {
+            Ok(bytes) => Found::File(Rc::new(OpenFile::new(path, file, meta, bytes))),
+            Err(e) => {
+                log::warn!("reading {}: {e}", path.display());
+                Found::Status(404)
+            }
         }
     }
 
@@ -130,18 +161,17 @@ pub fn relative_path(decoded: &str) -> Result<PathBuf, u16> {
     Ok(relative)
 }
 
-/// The response for the regular file at `path`: `200`, `206`, `304` or `416`.
-fn file_response(request: &Request, file: File, meta: &Metadata, path: &Path) -> Response {
-    let len = meta.len();
-    let mtime = meta.mtime().max(0) as u64;
-    let etag = format!("\"{mtime:x}-{len:x}\"");
-    let last_modified = clock::imf_fixdate(mtime);
-    if not_modified(request, &etag, mtime) {
-        return Response::new(304).header("ETag", etag).header("Last-Modified", last_modified);
+/// The response for an open regular file: `200`, `206`, `304` or `416`.
+fn file_response(request: &Request, open: Rc<OpenFile>) -> Response {
+    let (len, etag) = (open.len, open.etag.as_str());
+    if not_modified(request, etag, open.mtime) {
+        return Response::new(304)
+            .header("ETag", etag.to_string())
+            .header("Last-Modified", open.last_modified.clone());
     }
     let mut range = request.header("Range").map_or(Range::Whole, |r| parse_range(r, len));
     if let Some(validator) = request.header("If-Range") {
-        if validator.trim() != etag && validator.trim() != last_modified {
+        if validator.trim() != etag && validator.trim() != open.last_modified {
             range = Range::Whole;
         }
     }
@@ -153,15 +183,15 @@ fn file_response(request: &Request, file: File, meta: &Metadata, path: &Path) ->
         }
     };
     let mut response = Response::new(status)
-        .header("Content-Type", mime_type(path))
-        .header("ETag", etag)
-        .header("Last-Modified", last_modified)
+        .header("Content-Type", open.content_type)
+        .header("ETag", etag.to_string())
+        .header("Last-Modified", open.last_modified.clone())
         .header("Accept-Ranges", "bytes");
     if status == 206 {
         let last = offset + part - 1;
         response = response.header("Content-Range", format!("bytes {offset}-{last}/{len}"));
     }
-    response.body = Body::File { file, offset, len: part };
+    response.body = Body::File { file: open, offset, len: part };
     response
 }
 

@@ -30,8 +30,10 @@
 //! listeners, signals), `conn` (one connection's request loop), `input`
 //! (reading: buffer, timeouts, bodies), `parse` (httparse and the framing
 //! rules), `routes` (the app and its handlers), `files` (static files),
+//! `cache` (what paths resolved to, for a second),
 //! `response` (the response type and its head), `clock` (dates).
 
+mod cache;
 mod clock;
 mod conn;
 mod files;

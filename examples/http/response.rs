@@ -5,9 +5,10 @@
 //! `Content-Length`) when it writes the head, so a handler sets only its own.
 
 use std::borrow::Cow;
-use std::fs::File;
 use std::io::Write;
+use std::rc::Rc;
 
+use crate::cache::OpenFile;
 use crate::clock;
 
 /// A header name or value: borrowed when static, as most are.
@@ -33,9 +34,9 @@ pub enum Body {
     Empty,
     /// Bytes in memory, borrowed when static (the hello page).
     Bytes(Cow<'static, [u8]>),
-    /// `len` bytes of an open file from `offset`: read and sent by the
-    /// connection, in 64 KiB chunks when large.
-    File { file: File, offset: u64, len: u64 },
+    /// `len` bytes of an open file from `offset`: copied from the cached
+    /// bytes of a small file, read when under 64 KiB, else `sendfile`d.
+    File { file: Rc<OpenFile>, offset: u64, len: u64 },
 }
 
 impl Response {
