@@ -1,7 +1,7 @@
-//! `TcpStream::sendfile` (asyncio's `loop.sock_sendfile`) against plain std
-//! peers on loopback: the bytes arrive exactly, from the offset asked for,
-//! through a full send buffer; a file shorter than promised is an error
-//! after the bytes it had.
+//! `TcpStream::sendfile` (asyncio's `loop.sock_sendfile`) and
+//! `write_all_more` against plain std peers on loopback: the bytes arrive
+//! exactly and in order, from the offset asked for, through a full send
+//! buffer; a file shorter than promised is an error after the bytes it had.
 
 mod common;
 
@@ -57,6 +57,30 @@ fn a_file_larger_than_the_send_buffer_arrives_exactly_from_its_offset() {
         let want = &content[offset as usize..][..len as usize];
         assert_eq!(got.len(), want.len());
         assert!(got == want, "the bytes differ");
+    });
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_head_written_with_more_to_follow_arrives_before_the_file() {
+    let content = pattern(300_000);
+    let (dir, file) = temp_file("head", &content);
+    reel::run(async move {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client = reader(listener.local_addr().expect("addr"), Duration::ZERO);
+        let (stream, _) = bounded(listener.accept()).await.expect("accept");
+        stream.set_nodelay(true).expect("nodelay");
+        let head = b"HEAD LINE\r\n\r\n";
+        bounded(stream.write_all_more(head)).await.expect("head");
+        bounded(stream.sendfile(&file, 0, content.len() as u64)).await.expect("file");
+        // A plain write after the held bytes still goes out, in order.
+        let mut stream = stream;
+        bounded(stream.write_all(b"tail")).await.expect("tail");
+        drop(stream);
+        let got = client.join().expect("reader thread");
+        assert_eq!(got.len(), head.len() + content.len() + 4);
+        assert!(got.starts_with(head) && got.ends_with(b"tail"), "head first, tail last");
+        assert!(got[head.len()..][..content.len()] == content[..], "the file between");
     });
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -193,7 +193,10 @@ impl Conn<'_> {
             self.out.resize(at + len as usize, 0);
             return open.file.read_exact_at(&mut self.out[at..], offset);
         }
-        self.flush().await?;
+        // The head (and any responses before it) shares the file's first
+        // segment rather than going out as a small packet of its own.
+        self.stream.write_all_more(&self.out).await?;
+        self.out.clear();
         self.stream.sendfile(&open.file, offset, len).await
     }
 

@@ -11,7 +11,7 @@
 //! deregisters itself when dropped.
 //! Errors are `std::io::Error`; nothing a peer does can panic.
 
-mod sendfile;
+mod send;
 mod socket;
 mod split;
 mod tcp_listener;

@@ -7,7 +7,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::net::sendfile::sendfile;
+use crate::net::send::{send_more, sendfile};
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
 use crate::reactor::Direction;
 use crate::registration::Registration;
@@ -127,6 +127,24 @@ impl TcpStream {
             return Poll::Ready(Ok(0));
         }
         self.registration.poll_io(cx, Direction::Write, || (&self.io).write(buf))
+    }
+
+    /// Writes all of `buf`, telling the kernel that more follows at once
+    /// (`send` with `MSG_MORE`), so the end of `buf` waits to share a
+    /// segment with the next write instead of going out alone, even with
+    /// Nagle off. For a head before a [`sendfile`](Self::sendfile): sent
+    /// alone, the head costs the peer a packet and a read of its own, which
+    /// halved a 1 MiB download's rate under load. The next write must
+    /// follow; what is held is sent with it (or by `shutdown`).
+    pub async fn write_all_more(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            let n = poll_fn(|cx| {
+                self.registration.poll_io(cx, Direction::Write, || send_more(&self.io, buf))
+            })
+            .await?;
+            buf = &buf[n..];
+        }
+        Ok(())
     }
 
     /// Sends `len` bytes of `file` from `offset`, all of them, straight
