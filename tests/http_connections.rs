@@ -124,9 +124,9 @@ fn slow_heads_get_408_while_other_clients_are_served_promptly() {
     let server = server(&root, &["--header-timeout", "0.5", "--keepalive-timeout", "5"]);
     let started = Instant::now();
 
-    // Many clients that send part of a head and then nothing more.
+    // Hundreds of clients that send part of a head and then nothing more.
     let mut stalled = Vec::new();
-    for _ in 0..50 {
+    for _ in 0..300 {
         let mut client = Client::connect(&server);
         client.send("GET /a.txt HTTP/1.1\r\nHost: t\r\nX-Slow: ");
         stalled.push(client);

@@ -36,6 +36,9 @@ fn files_indexes_missing_paths_and_the_directory_redirect() {
     let query = get(&server, "/sub/page.txt?version=2&x=%41");
     query.assert_status(200);
     assert_eq!(query.text(), "a plain page\n", "the query is ignored");
+    for target in ["/sub/page.txt#part-2", "/sub/page.txt?v=1#part-2"] {
+        assert_eq!(get(&server, target).text(), "a plain page\n", "{target}: the fragment too");
+    }
 
     get(&server, "/noindex/").assert_status(404);
     get(&server, "/missing.txt").assert_status(404);

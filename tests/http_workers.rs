@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::example::Server;
-use common::http::{Client, DocRoot, get, pattern, start};
+use common::http::{Client, DocRoot, assert_access_line, get, pattern, start};
 
 #[test]
 fn two_workers_share_the_port_and_serve_many_connections() {
@@ -98,6 +98,31 @@ fn sigint_does_the_same() {
     shutdown_finishes_in_flight_work_and_exits_zero(libc::SIGINT);
 }
 
+/// With one worker, the idle connection's close shows that the worker has
+/// taken the signal, and it closes its listener first: from then on, while
+/// the download in flight goes on, new connections are refused.
+#[test]
+fn a_stopping_server_refuses_new_connections_while_it_finishes_a_download() {
+    let root = DocRoot::new("workers-refuse");
+    let content = pattern(32 << 20, 5);
+    root.write("large.bin", &content);
+    root.write("page.txt", "page");
+    let mut server = start(&root, &[]);
+    let mut idle = Client::connect(&server);
+    assert_eq!(idle.get("/page.txt").text(), "page");
+    let mut download = start_download(&server);
+
+    server.signal(libc::SIGTERM);
+    idle.expect_closed();
+    let refused = std::net::TcpStream::connect(server.addr);
+    assert!(refused.is_err(), "a new connection while stopping: {refused:?}");
+    let mut body = vec![0; content.len()];
+    download.read_exact(&mut body).expect("the whole body after the signal");
+    assert!(body == content, "the body is intact");
+    let status = server.wait_exit();
+    assert!(status.success(), "exit 0, got {status}");
+}
+
 #[test]
 fn sigterm_on_an_idle_server_exits_zero_promptly() {
     let root = DocRoot::new("workers-idle");
@@ -109,18 +134,6 @@ fn sigterm_on_an_idle_server_exits_zero_promptly() {
     assert!(status.success(), "exit 0, got {status}");
     let took = signalled.elapsed();
     assert!(took < Duration::from_secs(2), "took {took:?}");
-}
-
-/// Checks `PEER METHOD PATH STATUS BYTES MSms` at the end of a log line.
-fn assert_access_line(line: &str, peer: &str, method: &str, path: &str, status: u16, bytes: usize) {
-    let at = line.find(peer).unwrap_or_else(|| panic!("no peer in {line:?}"));
-    let fields: Vec<&str> = line[at..].split(' ').collect();
-    assert_eq!(fields.len(), 6, "six fields: {line:?}");
-    assert_eq!(fields[..5], [peer, method, path, &status.to_string(), &bytes.to_string()]);
-    let ms = fields[5].strip_suffix("ms").unwrap_or_else(|| panic!("no ms: {line:?}"));
-    let ms: f64 = ms.parse().unwrap_or_else(|_| panic!("not a number of ms: {line:?}"));
-    assert!((0.0..5000.0).contains(&ms), "{line:?}");
-    assert!(line.contains("access"), "target access: {line:?}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! `listening on` line, and a guard that kills and reaps it.
 
 use std::io::{BufRead, BufReader, Read};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::Mutex;
@@ -114,6 +114,12 @@ impl Server {
     /// Starts example `name` with `--port 0` and `args`, and waits for its
     /// first stdout line: exactly `{prefix}127.0.0.1:PORT`.
     pub fn start_example(name: &str, args: &[&str], prefix: &str) -> Server {
+        Self::start_example_at(name, args, prefix, Ipv4Addr::LOCALHOST)
+    }
+
+    /// [`Server::start_example`] for a server that listens on `ip` (which
+    /// `args` asks for): its first line is exactly `{prefix}{ip}:PORT`.
+    pub fn start_example_at(name: &str, args: &[&str], prefix: &str, ip: Ipv4Addr) -> Server {
         let mut child = Command::new(example_binary(name))
             .args(["--port", "0"])
             .args(args)
@@ -138,12 +144,12 @@ impl Server {
             .expect("the server prints its address within the deadline");
         let port = first
             .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix("127.0.0.1:"))
+            .and_then(|rest| rest.strip_prefix(&format!("{ip}:")))
             .and_then(|port| port.parse::<u16>().ok())
             .unwrap_or_else(|| panic!("unexpected first line: {first:?}"));
         assert_ne!(port, 0, "the real port is printed, not 0");
-        assert_eq!(first, format!("{prefix}127.0.0.1:{port}"), "the line is exact");
-        server.addr = SocketAddr::from(([127, 0, 0, 1], port));
+        assert_eq!(first, format!("{prefix}{ip}:{port}"), "the line is exact");
+        server.addr = SocketAddr::from((ip, port));
         server
     }
 

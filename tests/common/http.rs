@@ -158,6 +158,13 @@ impl Client {
         self.reader.get_ref()
     }
 
+    /// The buffered reader, for a body too large to hold: send a `GET`, take
+    /// its head with [`Client::head_response`], then read the body from here
+    /// in pieces (the buffer may already hold its first bytes).
+    pub fn body_reader(&mut self) -> &mut BufReader<TcpStream> {
+        &mut self.reader
+    }
+
     pub fn send(&mut self, bytes: impl AsRef<[u8]>) {
         self.reader.get_mut().write_all(bytes.as_ref()).expect("send");
     }
@@ -249,6 +256,25 @@ impl Client {
         let rest = self.rest();
         assert!(rest.is_empty(), "closed, nothing more; got {:?}", String::from_utf8_lossy(&rest));
     }
+}
+
+/// Checks `PEER METHOD PATH STATUS BYTES MSms` at the end of a log line.
+pub fn assert_access_line(
+    line: &str,
+    peer: &str,
+    method: &str,
+    path: &str,
+    status: u16,
+    bytes: usize,
+) {
+    let at = line.find(peer).unwrap_or_else(|| panic!("no peer in {line:?}"));
+    let fields: Vec<&str> = line[at..].split(' ').collect();
+    assert_eq!(fields.len(), 6, "six fields: {line:?}");
+    assert_eq!(fields[..5], [peer, method, path, &status.to_string(), &bytes.to_string()]);
+    let ms = fields[5].strip_suffix("ms").unwrap_or_else(|| panic!("no ms: {line:?}"));
+    let ms: f64 = ms.parse().unwrap_or_else(|_| panic!("not a number of ms: {line:?}"));
+    assert!((0.0..5000.0).contains(&ms), "{line:?}");
+    assert!(line.contains("access"), "target access: {line:?}");
 }
 
 /// Sends `request` on a fresh connection and parses the one response.
