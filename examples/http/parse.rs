@@ -5,6 +5,7 @@
 //! Everything here is synchronous and works on bytes already read; the
 //! connection (`conn`, `input`) does the reading and the waiting.
 
+use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 
 /// The longest request head (request line and headers), in bytes.
@@ -75,9 +76,11 @@ pub fn parse_head(
     peer: SocketAddr,
     max_body: u64,
 ) -> Result<Option<(Head, usize)>, u16> {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut parsed = httparse::Request::new(&mut headers);
-    let length = match parsed.parse(bytes) {
+    // Uninitialised slots: httparse writes those it uses, so a request
+    // does not pay for clearing 101 of them first.
+    let mut headers = [const { MaybeUninit::uninit() }; MAX_HEADERS];
+    let mut parsed = httparse::Request::new(&mut []);
+    let length = match parsed.parse_with_uninit_headers(bytes, &mut headers) {
         Ok(httparse::Status::Complete(length)) if length <= HEAD_LIMIT => length,
         Ok(httparse::Status::Partial) if bytes.len() <= HEAD_LIMIT => return Ok(None),
         Ok(_) | Err(httparse::Error::TooManyHeaders) => return Err(431),
@@ -90,7 +93,10 @@ pub fn parse_head(
     let mut rules = Rules::default();
     let mut owned = Vec::with_capacity(parsed.headers.len());
     for header in parsed.headers.iter() {
-        let value = String::from_utf8_lossy(header.value).into_owned();
+        let value = match std::str::from_utf8(header.value) {
+            Ok(value) => value.to_owned(),
+            Err(_) => String::from_utf8_lossy(header.value).into_owned(),
+        };
         rules.see(header.name, &value);
         owned.push((header.name.to_owned(), value));
     }
@@ -186,7 +192,10 @@ impl Rules {
 /// (`/a?b`), the absolute form (`http://host/a?b`) and `*`.
 fn split_target(target: &str) -> Result<(String, Option<String>), u16> {
     let target = target.split('#').next().unwrap_or_default();
-    let target = match target.split_once("://") {
+    // The origin form (`/a?b`), which is nearly every request, skips the
+    // search for a scheme.
+    let scheme = if target.starts_with('/') { None } else { target.split_once("://") };
+    let target = match scheme {
         Some((scheme, rest))
             if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
         {
