@@ -61,6 +61,8 @@ fn help_names_every_flag_and_exits_zero() {
         "--max-body",
         "--keepalive-timeout",
         "--header-timeout",
+        "--body-timeout",
+        "--send-timeout",
         "--help",
     ] {
         assert!(usage.contains(flag), "{flag} is not documented in:\n{usage}");
@@ -134,6 +136,33 @@ fn log_file_receives_the_access_log_instead_of_stderr() {
 
     let stderr = stop_and_collect_stderr(server);
     assert!(!stderr.iter().any(|line| line.contains(&peer)), "access log on stderr: {stderr:?}");
+}
+
+#[test]
+fn paths_are_escaped_in_the_log_and_the_log_file_is_appended_to() {
+    let root = DocRoot::new("cli-log-escape");
+    let log = root.base.join("server.log");
+    std::fs::write(&log, "an earlier run's line\n").expect("seed the log");
+    let log_arg = log.to_str().expect("a UTF-8 temp path");
+    let server = start(&root, &["--log", "info", "--log-file", log_arg]);
+    let mut client = Client::connect(&server);
+    let peer = client.stream().local_addr().expect("local addr").to_string();
+    // A decoded newline and spaces would split the record and forge one.
+    let forged = "/a%0a127.0.0.1:1%20GET%20/forged%20200%201%200.1ms";
+    assert_eq!(client.get(&format!("{forged}?q=1")).status, 404);
+    let line = expect_file_line(&log, &[&peer, "GET /a%0A"]);
+    assert_access_line(
+        &line,
+        &peer,
+        "GET",
+        "/a%0A127.0.0.1:1%20GET%20/forged%20200%201%200.1ms?q=1",
+        404,
+        14,
+    );
+    let text = std::fs::read_to_string(&log).expect("read the log");
+    assert!(text.starts_with("an earlier run's line\n"), "the log was truncated:\n{text}");
+    assert!(!text.lines().any(|l| l.trim_start().starts_with("127.0.0.1:1 ")), "forged:\n{text}");
+    drop(server);
 }
 
 #[test]

@@ -12,17 +12,21 @@
 //! buffered (or it is large). A pipelined batch is answered with one write,
 //! and a lone request with head and body in one write.
 
+use std::future::{Future, poll_fn};
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::os::unix::fs::FileExt;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use reel::net::TcpStream;
 use reel::sync::Wait;
+use reel::time::Sleep;
 
 use crate::cache::OpenFile;
+use crate::files::percent_encode;
 use crate::input::{Filled, Halt, Input};
 use crate::parse::{self, Framing, Head};
 use crate::response::{Body, Response, write_head};
@@ -122,9 +126,15 @@ impl Conn<'_> {
         let Head { mut request, framing, keep_alive, expect_continue } = head;
         let stats = &self.app.stats;
         stats.requests.set(stats.requests.get() + 1);
-        let label = started.map(|_| match &request.query {
-            Some(query) => format!("{} {}?{query}", request.method, request.path),
-            None => format!("{} {}", request.method, request.path),
+        // The decoded path is escaped again for the log: a `%0a` or `%20`
+        // in it must not split or forge a line. The query is as sent, which
+        // httparse has already held to visible ASCII.
+        let label = started.map(|_| {
+            let path = percent_encode(&request.path);
+            match &request.query {
+                Some(query) => format!("{} {path}?{query}", request.method),
+                None => format!("{} {path}", request.method),
+            }
         });
         let framing = match framing {
             Ok(framing) => framing,
@@ -134,8 +144,8 @@ impl Conn<'_> {
             self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
             self.flush().await?;
         }
-        let max_body = self.app.config.max_body;
-        request.body = match self.input.body(&self.stream, framing, max_body).await {
+        let (max_body, pause) = (self.app.config.max_body, self.app.config.body_timeout);
+        request.body = match self.input.body(&self.stream, framing, max_body, pause).await {
             Ok(body) => body,
             Err(Halt::Closed) => return Ok(false),
             Err(Halt::Reject(status)) => {
@@ -195,17 +205,36 @@ impl Conn<'_> {
         }
         // The head (and any responses before it) shares the file's first
         // segment rather than going out as a small packet of its own.
-        self.stream.write_all_more(&self.out).await?;
+        let limit = self.app.config.send_timeout;
+        match reel::timeout(limit, self.stream.write_all_more(&self.out)).await {
+            Ok(written) => written?,
+            Err(_) => return Err(send_timed_out()),
+        }
         self.out.clear();
-        self.stream.sendfile(&open.file, offset, len).await
+        let mut done = 0;
+        while done < len {
+            let (file, at, rest) = (&open.file, offset + done, len - done);
+            let n = sent_within(limit, |cx| self.stream.poll_sendfile(cx, file, at, rest)).await?;
+            if n == 0 {
+                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ended early"));
+            }
+            done += n as u64;
+        }
+        Ok(())
     }
 
-    /// Writes all of `out`.
+    /// Writes all of `out`, each write waiting at most `--send-timeout`.
     async fn flush(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            self.stream.write_all(&self.out).await?;
-            self.out.clear();
+        let (limit, mut done) = (self.app.config.send_timeout, 0);
+        while done < self.out.len() {
+            let rest = &self.out[done..];
+            let n = sent_within(limit, |cx| self.stream.poll_write(cx, rest)).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+            done += n;
         }
+        self.out.clear();
         Ok(())
     }
 
@@ -249,6 +278,30 @@ impl Conn<'_> {
         let label = label.as_deref().unwrap_or("- -");
         log::info!(target: "access", "{} {label} {status} {bytes} {ms:.2}ms", self.peer);
     }
+}
+
+/// One write, `send`, that fails with `TimedOut` if the socket takes
+/// nothing for `limit` (nginx's `send_timeout`): a client that stops
+/// reading cannot hold its connection, and a large file, for ever. The
+/// timer exists only once a write has had to wait, so the usual write that
+/// goes straight through costs none.
+async fn sent_within(
+    limit: Duration,
+    mut send: impl FnMut(&mut Context<'_>) -> Poll<io::Result<usize>>,
+) -> io::Result<usize> {
+    let mut timer: Option<Sleep> = None;
+    poll_fn(|cx| {
+        if let Poll::Ready(sent) = send(cx) {
+            return Poll::Ready(sent);
+        }
+        let timer = timer.get_or_insert_with(|| reel::time::sleep(limit));
+        Pin::new(timer).poll(cx).map(|()| Err(send_timed_out()))
+    })
+    .await
+}
+
+fn send_timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "the client took no byte for --send-timeout")
 }
 
 /// Counts a connection as open in `/status` while it lives.

@@ -292,8 +292,9 @@ const MIME_TYPES: [(&str, &str); 16] = [
     ("xml", "text/xml"),
 ];
 
-/// Escapes what may not stand in a path as is (for `Location`).
-fn percent_encode(path: &str) -> String {
+/// Escapes what may not stand in a path as is (for `Location`, and the
+/// access log): spaces, controls and non-ASCII bytes among them.
+pub fn percent_encode(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for &b in path.as_bytes() {
         if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {

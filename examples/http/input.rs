@@ -14,7 +14,7 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reel::net::TcpStream;
 use reel::sync::Wait;
@@ -68,6 +68,9 @@ pub struct Input {
     due: Instant,
     /// Armed at or before `due`; re-armed when it fires early.
     sleep: Sleep,
+    /// While a body is read: the longest pause allowed between two reads,
+    /// each read moving the deadline (nginx's `client_body_timeout`).
+    pause: Option<Duration>,
 }
 
 impl Input {
@@ -79,6 +82,7 @@ impl Input {
             end: 0,
             due,
             sleep: sleep_until(due),
+            pause: None,
         }
     }
 
@@ -103,7 +107,7 @@ impl Input {
     }
 
     /// Sets the deadline of the waits to come: `now + limit`.
-    pub fn set_deadline(&mut self, limit: std::time::Duration) {
+    pub fn set_deadline(&mut self, limit: Duration) {
         self.due = reel::time::now() + limit;
         if self.due < self.sleep.deadline() {
             self.sleep.reset(self.due);
@@ -154,6 +158,9 @@ impl Input {
     /// `fill` for the middle of a request: end of stream is `Closed` and
     /// the deadline `408`.
     async fn more(&mut self, stream: &TcpStream) -> Result<(), Halt> {
+        if let Some(pause) = self.pause {
+            self.set_deadline(pause);
+        }
         match self.fill(stream, None).await? {
             Filled::Data => Ok(()),
             Filled::TimedOut => Err(Halt::Reject(408)),
@@ -161,8 +168,23 @@ impl Input {
         }
     }
 
-    /// Reads the body `framing` announces, at most `max` bytes decoded.
+    /// Reads the body `framing` announces, at most `max` bytes decoded,
+    /// waiting at most `pause` for each next piece (else `408`): a slow
+    /// upload goes on as long as it moves, a stalled one is cut off.
     pub async fn body(
+        &mut self,
+        stream: &TcpStream,
+        framing: Framing,
+        max: u64,
+        pause: Duration,
+    ) -> Result<Vec<u8>, Halt> {
+        self.pause = Some(pause);
+        let body = self.read_body(stream, framing, max).await;
+        self.pause = None;
+        body
+    }
+
+    async fn read_body(
         &mut self,
         stream: &TcpStream,
         framing: Framing,

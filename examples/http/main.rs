@@ -43,7 +43,7 @@ mod response;
 mod routes;
 mod workers;
 
-use std::fs::File;
+use std::fs::OpenOptions;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -82,6 +82,13 @@ struct Args {
     /// byte (else 408).
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     header_timeout: f64,
+    /// A request body may pause this long between two reads (else 408).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    body_timeout: f64,
+    /// A client that takes no byte of a response for this long is
+    /// disconnected.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    send_timeout: f64,
 }
 
 /// The settings every connection reads.
@@ -90,6 +97,10 @@ pub struct Config {
     pub max_body: u64,
     pub keepalive_timeout: Duration,
     pub header_timeout: Duration,
+    /// The longest pause between two reads of a request body.
+    pub body_timeout: Duration,
+    /// The longest wait for a client to take any byte of a response.
+    pub send_timeout: Duration,
 }
 
 fn main() {
@@ -103,6 +114,8 @@ fn main() {
         max_body: args.max_body,
         keepalive_timeout: seconds(args.keepalive_timeout),
         header_timeout: seconds(args.header_timeout),
+        body_timeout: seconds(args.body_timeout),
+        send_timeout: seconds(args.send_timeout),
     };
     if !args.root.is_dir() {
         eprintln!("http: --root {}: not a directory", args.root.display());
@@ -120,7 +133,9 @@ fn start_logging(args: &Args) -> std::io::Result<()> {
     let mut builder = env_logger::Builder::new();
     builder.parse_filters(&args.log);
     if let Some(path) = &args.log_file {
-        builder.target(env_logger::Target::Pipe(Box::new(File::create(path)?)));
+        // Appended to, as a log file is: a restart keeps what came before.
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        builder.target(env_logger::Target::Pipe(Box::new(file)));
     }
     builder.init();
     Ok(())
@@ -139,5 +154,6 @@ mod tests {
             (PathBuf::from("."), "info", 1 << 20)
         );
         assert_eq!((args.keepalive_timeout, args.header_timeout), (5.0, 10.0));
+        assert_eq!((args.body_timeout, args.send_timeout), (10.0, 30.0));
     }
 }
