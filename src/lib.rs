@@ -53,9 +53,10 @@
 //! - No `RefCell` borrow is held while user code runs (a future's `poll`, a
 //!   `Drop`), so user code may call back into the loop (spawn, sleep, wake).
 //! - `unsafe` is denied crate-wide and allowed only in the leaves that must
-//!   call libc: `net::socket` (listening sockets), `signal::sys` (the signal
-//!   handler and its self-pipes) and `io::stdin` (fd 0's flags); every block
-//!   carries a `// SAFETY:` comment.
+//!   call libc: `net::socket` (listening sockets), `net::send` (`sendfile`
+//!   and `MSG_MORE`), `signal::sys` (the signal handler and its self-pipes)
+//!   and `io::stdin` (fd 0's flags); every block carries a `// SAFETY:`
+//!   comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.

@@ -184,3 +184,41 @@ fn echo(request: Request) -> Response {
 /// The page `/` shows when the root has no `index.html`.
 const HELLO: &str = "<!DOCTYPE html>\n<html><head><title>reel</title></head>\n\
 <body><h1>Hello from reel</h1><p>An HTTP/1.1 server on a hand-rolled async runtime.</p></body></html>\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn request(path: &str) -> Request {
+        Request {
+            method: "GET".into(),
+            path: path.into(),
+            query: None,
+            version: 1,
+            headers: Vec::new(),
+            body: Vec::new(),
+            peer: "127.0.0.1:1".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_handler_that_returns_err_is_a_500_and_one_that_succeeds_is_not() {
+        let root = std::env::temp_dir();
+        reel::run(async move {
+            let config = Config {
+                max_body: 1024,
+                keepalive_timeout: Duration::from_secs(1),
+                header_timeout: Duration::from_secs(1),
+                body_timeout: Duration::from_secs(1),
+                send_timeout: Duration::from_secs(1),
+            };
+            let mut app = App::new(config, Files::new(&root).unwrap(), 0);
+            app.route("/fails", |_req| async { Err::<Response, _>("the database is down") });
+            app.route("/works", |_req| async { Ok::<_, String>(Response::text(201, "made\n")) });
+            assert_eq!(app.respond(request("/fails")).await.status, 500);
+            assert_eq!(app.respond(request("/works")).await.status, 201);
+            assert_eq!(app.respond(request("/panic")).await.status, 500);
+        });
+    }
+}
