@@ -121,7 +121,7 @@ fn an_idle_keep_alive_connection_closes_after_the_timeout() {
 #[test]
 fn slow_heads_get_408_while_other_clients_are_served_promptly() {
     let root = DocRoot::new("conn-slowloris");
-    let server = server(&root, &["--header-timeout", "0.5", "--keepalive-timeout", "5"]);
+    let server = server(&root, &["--header-timeout", "2", "--keepalive-timeout", "5"]);
     let started = Instant::now();
 
     // Hundreds of clients that send part of a head and then nothing more.
@@ -147,22 +147,24 @@ fn slow_heads_get_408_while_other_clients_are_served_promptly() {
         })
     };
 
-    // Meanwhile, within the header timeout, fresh clients are served.
+    // Meanwhile, well within the header timeout, fresh clients are served:
+    // the stalled ones hold no one up. (The bounds are loose, for a loaded
+    // machine: what fails them is a server that waits on the stalled.)
     for name in ["a", "b", "c", "a", "b"] {
         let asked = Instant::now();
         assert_eq!(get(&server, &format!("/{name}.txt")).text(), format!("file {name}\n"));
-        assert!(asked.elapsed() < Duration::from_millis(200), "slow: {:?}", asked.elapsed());
+        assert!(asked.elapsed() < Duration::from_millis(1000), "slow: {:?}", asked.elapsed());
     }
     let served_by = started.elapsed();
-    assert!(served_by < Duration::from_millis(450), "all served in {served_by:?}");
+    assert!(served_by < Duration::from_millis(1800), "all served in {served_by:?}");
 
     let timed_out = trickler.response();
     let took = started.elapsed();
     stop.store(true, Ordering::Relaxed);
     timed_out.assert_status(408);
     assert_eq!(timed_out.header("Connection"), Some("close"));
-    assert!(took >= Duration::from_millis(450), "408 too early: {took:?}");
-    assert!(took < Duration::from_secs(3), "408 too late: {took:?}");
+    assert!(took >= Duration::from_millis(1900), "408 too early: {took:?}");
+    assert!(took < Duration::from_secs(5), "408 too late: {took:?}");
     trickler.expect_closed();
     trickling.join().expect("the trickling thread");
 
@@ -171,6 +173,6 @@ fn slow_heads_get_408_while_other_clients_are_served_promptly() {
         assert_eq!(response.status, 408, "stalled client {i}: {response:?}");
         client.expect_closed();
     }
-    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(6), "{:?}", started.elapsed());
     assert_eq!(get(&server, "/c.txt").text(), "file c\n");
 }
