@@ -143,23 +143,7 @@ fn help_names_the_options_and_exits_zero() {
 fn a_taken_port_is_reported_and_exits_one() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
     let port = taken.local_addr().expect("address").port().to_string();
-    let mut child = Command::new(common::example::example_binary("echo"))
-        .args(["--port", &port])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the echo example");
-    let stdout = read_on_thread(child.stdout.take().expect("piped stdout"));
-    let stderr = read_on_thread(child.stderr.take().expect("piped stderr"));
-    let status = wait_with_deadline(&mut child);
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    let status = status.expect("the server gives up within the deadline");
-    let stdout = stdout.recv_timeout(DEADLINE).expect("stdout");
-    let stderr = stderr.recv_timeout(DEADLINE).expect("stderr");
+    let (status, stdout, stderr) = common::example::run_to_exit("echo", &["--port", &port]);
     assert_eq!(status.code(), Some(1), "exit status; stderr: {stderr}");
     assert!(stdout.is_empty(), "nothing on stdout, got {stdout:?}");
     assert!(stderr.contains("echo: "), "the error is reported on stderr: {stderr:?}");

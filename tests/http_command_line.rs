@@ -6,33 +6,16 @@ mod common;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::example::{DEADLINE, Server, example_binary, read_on_thread, wait_with_deadline};
+use common::example::{DEADLINE, Server};
 use common::http::{Client, DocRoot, assert_access_line, start};
 
 /// Runs the http example with `args` to its exit: status, stdout, stderr.
 fn run_to_exit(args: &[&str]) -> (ExitStatus, String, String) {
-    let mut child = Command::new(example_binary("http"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the http example");
-    let stdout = read_on_thread(child.stdout.take().expect("piped stdout"));
-    let stderr = read_on_thread(child.stderr.take().expect("piped stderr"));
-    let status = wait_with_deadline(&mut child);
-    if status.is_none() {
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-    let status = status.unwrap_or_else(|| panic!("http {args:?} exits within the deadline"));
-    let stdout = stdout.recv_timeout(DEADLINE).expect("stdout");
-    let stderr = stderr.recv_timeout(DEADLINE).expect("stderr");
-    (status, stdout, stderr)
+    common::example::run_to_exit("http", args)
 }
 
 /// Kills the server and returns everything it wrote to stderr.

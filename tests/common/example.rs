@@ -69,6 +69,30 @@ pub fn wait_with_deadline(child: &mut Child) -> Option<ExitStatus> {
     }
 }
 
+/// Runs the example `name` with `args` to its exit, with no stdin; returns
+/// its status, stdout and stderr. A run past `DEADLINE` is killed and fails
+/// the test.
+pub fn run_to_exit(name: &str, args: &[&str]) -> (ExitStatus, String, String) {
+    let mut child = Command::new(example_binary(name))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run the {name} example: {e}"));
+    let stdout = read_on_thread(child.stdout.take().expect("piped stdout"));
+    let stderr = read_on_thread(child.stderr.take().expect("piped stderr"));
+    let status = wait_with_deadline(&mut child);
+    if status.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let status = status.unwrap_or_else(|| panic!("{name} {args:?} exits within the deadline"));
+    let stdout = stdout.recv_timeout(DEADLINE).expect("stdout");
+    let stderr = stderr.recv_timeout(DEADLINE).expect("stderr");
+    (status, stdout, stderr)
+}
+
 /// Reads `stream` to its end on a thread; the text arrives on the channel.
 pub fn read_on_thread(mut stream: impl Read + Send + 'static) -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
