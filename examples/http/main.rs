@@ -29,7 +29,7 @@
 //! The modules, in the order a request meets them: `workers` (threads,
 //! listeners, signals), `conn` (one connection's request loop), `input`
 //! (reading: buffer, timeouts, bodies), `parse` (httparse and the framing
-//! rules), `routes` (the app and its handlers), `files` (static files),
+//! rules), `routes` (the app and its handlers), `files` (static files), `ranges` (the Range header),
 //! `cache` (what paths resolved to, for a second),
 //! `response` (the response type and its head), `clock` (dates).
 
@@ -39,6 +39,7 @@ mod conn;
 mod files;
 mod input;
 mod parse;
+mod ranges;
 mod response;
 mod routes;
 mod workers;
