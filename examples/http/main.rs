@@ -29,9 +29,9 @@
 //! The modules, in the order a request meets them: `workers` (threads,
 //! listeners, signals), `conn` (one connection's request loop), `input`
 //! (reading: buffer, timeouts, bodies), `parse` (httparse and the framing
-//! rules), `routes` (the app and its handlers), `files` (static files), `ranges` (the Range header),
-//! `cache` (what paths resolved to, for a second),
-//! `response` (the response type and its head), `clock` (dates).
+//! rules), `routes` (the app and its handlers), `files` (static files),
+//! `cache` (what paths resolved to, for a second), `ranges` (the `Range`
+//! header), `response` (the response type and its head), `clock` (dates).
 
 mod cache;
 mod clock;
