@@ -10,22 +10,13 @@ use std::io::Write;
 use std::thread;
 
 use common::chat::{Chatter, left_chat, start, strip_time};
+use common::proc_status_kib;
 
 /// Lines alice sends; each is `LINE_BYTES` long with its `\n`.
 const MESSAGES: usize = 10_000;
 const LINE_BYTES: usize = 900;
 /// The bound on the server's peak resident memory.
 const RSS_BOUND_KIB: u64 = 64 * 1024;
-
-/// Field `name` (in kB) of /proc/PID/status.
-fn proc_status_kib(pid: u32, name: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    let line = status
-        .lines()
-        .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
-        .unwrap_or_else(|| panic!("no {name} in /proc/{pid}/status"));
-    line.trim().trim_end_matches("kB").trim().parse().expect("a number of kB")
-}
 
 fn text(n: usize) -> String {
     // `[HH:MM] alice: ` is not counted: the text is what alice sends.

@@ -13,6 +13,7 @@ use std::os::unix::fs::FileExt;
 use std::time::Instant;
 
 use common::http::{Client, DocRoot, start};
+use common::proc_status_kib;
 
 /// 1 GiB.
 const LEN: u64 = 1 << 30;
@@ -30,18 +31,6 @@ const MARKS: [(u64, &[u8]); 3] = [
     ((LEN / 2) - 7, b"reel: the middle bytes"),
     (LEN - LAST.len() as u64, LAST),
 ];
-
-/// `field` (`VmRSS`, `VmHWM`) of /proc/PID/status, in KiB.
-fn proc_status_kib(pid: u32, field: &str) -> u64 {
-    let path = format!("/proc/{pid}/status");
-    let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
-    let line = status
-        .lines()
-        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
-        .unwrap_or_else(|| panic!("no {field} in {path}:\n{status}"));
-    let kib = line.trim().strip_suffix("kB").unwrap_or_else(|| panic!("{field}:{line}"));
-    kib.trim().parse().unwrap_or_else(|_| panic!("{field}:{line}"))
-}
 
 /// Checks the bytes of `chunk`, which starts at offset `at` of the file:
 /// each mark where it overlaps, zeros elsewhere. Overwrites the marks with

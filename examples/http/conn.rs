@@ -51,7 +51,8 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, app: Rc<App>) {
     // delay would only hold back the last segment.
     let _ = stream.set_nodelay(true);
     let mut stop = pin!(app.stop.wait());
-    let mut conn = Conn { stream, peer, app: &app, input: Input::new(), out: Vec::new() };
+    let input = Input::new(app.buffers.clone());
+    let mut conn = Conn { stream, peer, app: &app, input, out: Vec::new() };
     if let Err(e) = conn.run(stop.as_mut()).await {
         log::debug!("{peer}: {e}");
     }
@@ -64,8 +65,10 @@ struct Conn<'a> {
     app: &'a App,
     /// What was read and not yet parsed; the read deadline.
     input: Input,
-    /// Responses not yet written, in order. Kept between requests, so a
-    /// busy connection allocates no response buffer per request.
+    /// Responses not yet written, in order. Lent by the worker's pool for
+    /// each request and given back when the connection goes idle, so a
+    /// busy connection allocates no response buffer per request and an idle
+    /// one holds none.
     out: Vec<u8>,
 }
 
@@ -77,6 +80,8 @@ impl Conn<'_> {
             //    first byte, the keep-alive timeout, or shutdown.
             if self.input.pending().is_empty() {
                 self.flush().await?;
+                self.app.buffers.give_write(std::mem::take(&mut self.out));
+                self.input.release();
                 self.input.set_deadline(self.app.config.keepalive_timeout);
                 if self.input.fill(&self.stream, Some(stop.as_mut())).await? != Filled::Data {
                     return Ok(());
@@ -169,6 +174,9 @@ impl Conn<'_> {
         head_only: bool,
         keep_alive: bool,
     ) -> io::Result<u64> {
+        if self.out.capacity() == 0 {
+            self.out = self.app.buffers.take_write();
+        }
         write_head(&mut self.out, &response, keep_alive);
         let sent = match response.body {
             _ if head_only => 0,

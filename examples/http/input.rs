@@ -1,9 +1,11 @@
-//! A connection's read side: one fixed buffer, the one timer its reads
-//! wait under, and the body readers (`Content-Length` and chunked).
+//! A connection's read side: its read buffer, the one timer its reads wait
+//! under, and the body readers (`Content-Length` and chunked).
 //!
 //! The buffer holds what was read and not yet used: the rest of a pipelined
 //! batch, the start of the next request. Heads are parsed in place (httparse
-//! borrows from it) and consumed; the buffer is never reallocated.
+//! borrows from it) and consumed; the buffer is never reallocated. It is
+//! lent by the worker's pool (`buffers`) and given back whenever nothing is
+//! pending and the connection goes idle.
 //!
 //! The timer is re-armed lazily, like the echo example's idle timer: moving
 //! the deadline later only stores it, and the timer entry moves when it fires
@@ -12,7 +14,8 @@
 
 use std::future::{Future, poll_fn};
 use std::io;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
+use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -20,11 +23,8 @@ use reel::net::TcpStream;
 use reel::sync::Wait;
 use reel::time::{Sleep, sleep_until};
 
+use crate::buffers::Buffers;
 use crate::parse::{Framing, HEAD_LIMIT};
-
-/// The buffer's size: a whole head at its limit, with room to spare for
-/// what a pipelining client sends after it.
-const BUFFER: usize = 16 * 1024;
 
 /// The longest chunk-size line (with extensions) a chunked body may have.
 const CHUNK_LINE_LIMIT: usize = 1024;
@@ -60,8 +60,11 @@ impl From<io::Error> for Halt {
 
 /// The read buffer and the deadline its reads wait under.
 pub struct Input {
-    /// `buf[start..end]` is read and not yet used.
+    /// `buf[start..end]` is read and not yet used. Empty (no allocation)
+    /// while the connection is idle: see `release`.
     buf: Box<[u8]>,
+    /// Where the buffer comes from and goes back to.
+    buffers: Rc<Buffers>,
     start: usize,
     end: usize,
     /// When the current wait gives up.
@@ -74,10 +77,11 @@ pub struct Input {
 }
 
 impl Input {
-    pub fn new() -> Input {
+    pub fn new(buffers: Rc<Buffers>) -> Input {
         let due = reel::time::now();
         Input {
-            buf: vec![0; BUFFER].into_boxed_slice(),
+            buf: Box::default(),
+            buffers,
             start: 0,
             end: 0,
             due,
@@ -96,6 +100,15 @@ impl Input {
         self.start += n;
         if self.start == self.end {
             (self.start, self.end) = (0, 0);
+        }
+    }
+
+    /// Gives the buffer back to the worker's pool if nothing read is
+    /// pending: the next `fill` waits for a byte to arrive before it takes
+    /// one again, so an idle connection holds no buffer.
+    pub fn release(&mut self) {
+        if self.start == self.end && !self.buf.is_empty() {
+            self.buffers.give_read(std::mem::take(&mut self.buf));
         }
     }
 
@@ -121,6 +134,21 @@ impl Input {
         stream: &TcpStream,
         mut stop: Option<Pin<&mut Wait<'_>>>,
     ) -> io::Result<Filled> {
+        if self.buf.is_empty() {
+            // Released: wait for readability with no buffer, then take one.
+            let mut readable = pin!(stream.readable());
+            let woke = poll_fn(|cx| {
+                if readable.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                self.poll_stop_or_deadline(cx, &mut stop).map(Some)
+            })
+            .await;
+            if let Some(outcome) = woke {
+                return Ok(outcome);
+            }
+            self.buf = self.buffers.take_read();
+        }
         if self.start > 0 {
             // Move the pending bytes (a part of one request) to the front.
             self.buf.copy_within(self.start..self.end, 0);
@@ -134,12 +162,22 @@ impl Input {
                 self.end += n;
                 return Poll::Ready(Ok(if n == 0 { Filled::Eof } else { Filled::Data }));
             }
-            if stop.as_mut().is_some_and(|stop| stop.as_mut().poll(cx).is_ready()) {
-                return Poll::Ready(Ok(Filled::Stopped));
-            }
-            self.poll_deadline(cx).map(|()| Ok(Filled::TimedOut))
+            self.poll_stop_or_deadline(cx, &mut stop).map(Ok)
         })
         .await
+    }
+
+    /// Ready with `Stopped` once `stop` (if given) is set, or `TimedOut`
+    /// once the deadline has passed.
+    fn poll_stop_or_deadline(
+        &mut self,
+        cx: &mut Context<'_>,
+        stop: &mut Option<Pin<&mut Wait<'_>>>,
+    ) -> Poll<Filled> {
+        if stop.as_mut().is_some_and(|stop| stop.as_mut().poll(cx).is_ready()) {
+            return Poll::Ready(Filled::Stopped);
+        }
+        self.poll_deadline(cx).map(|()| Filled::TimedOut)
     }
 
     /// Ready once the loop's clock has reached `due`.
@@ -276,5 +314,11 @@ impl Input {
             }
             self.more(stream).await?;
         }
+    }
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        self.buffers.give_read(std::mem::take(&mut self.buf));
     }
 }

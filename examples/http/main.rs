@@ -31,8 +31,10 @@
 //! (reading: buffer, timeouts, bodies), `parse` (httparse and the framing
 //! rules), `routes` (the app and its handlers), `files` (static files),
 //! `cache` (what paths resolved to, for a second), `ranges` (the `Range`
-//! header), `response` (the response type and its head), `clock` (dates).
+//! header), `response` (the response type and its head), `buffers` (read
+//! and write buffers, lent while a connection is busy), `clock` (dates).
 
+mod buffers;
 mod cache;
 mod clock;
 mod conn;

@@ -22,6 +22,7 @@ use std::rc::Rc;
 use reel::sync::Event;
 
 use crate::Config;
+use crate::buffers::Buffers;
 use crate::clock;
 use crate::files::Files;
 use crate::parse::Request;
@@ -57,6 +58,8 @@ pub struct App {
     pub files: Rc<Files>,
     pub config: Config,
     pub stats: Rc<Stats>,
+    /// The connections' read and write buffers, lent while they are busy.
+    pub buffers: Rc<Buffers>,
     /// Set on SIGINT/SIGTERM: idle connections close, busy ones finish the
     /// request they are on and close.
     pub stop: Event,
@@ -82,6 +85,7 @@ impl App {
             files: files.clone(),
             config,
             stats: stats.clone(),
+            buffers: Rc::default(),
             stop: Event::new(),
         };
         app.route("/", move |req| {

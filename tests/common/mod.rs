@@ -16,3 +16,15 @@ pub const LIMIT: Duration = Duration::from_secs(5);
 pub async fn bounded<F: Future>(future: F) -> F::Output {
     reel::timeout(LIMIT, future).await.expect("the test's deadline passed")
 }
+
+/// `field` (`VmRSS`, `VmHWM`) of /proc/PID/status, in KiB.
+pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {path}: {e}"));
+    let line = status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .unwrap_or_else(|| panic!("no {field} in {path}:\n{status}"));
+    let kib = line.trim().strip_suffix("kB").unwrap_or_else(|| panic!("{field}:{line}"));
+    kib.trim().parse().unwrap_or_else(|_| panic!("{field}:{line}"))
+}
