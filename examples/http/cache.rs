@@ -130,7 +130,9 @@ impl Cache {
         if let Some(entry) = entries.get_mut(path) {
             let fresh = now < entry.checked + VALID;
             if fresh || matches!(&entry.found, Found::File(open) if open.unchanged()) {
-                entry.checked = if fresh { entry.checked } else { now };
+                if !fresh {
+                    entry.checked = now;
+                }
                 return entry.found.clone();
             }
             let stale = entries.remove(path);

@@ -117,11 +117,7 @@ impl Conn<'_> {
                     Err(status) => return Err(Halt::Reject(status)),
                 }
             }
-            match self.input.fill(&self.stream, None).await? {
-                Filled::Data => {}
-                Filled::TimedOut => return Err(Halt::Reject(408)),
-                Filled::Eof | Filled::Stopped => return Err(Halt::Closed),
-            }
+            self.input.more(&self.stream).await?;
         }
     }
 
@@ -213,13 +209,8 @@ impl Conn<'_> {
         }
         // The head (and any responses before it) shares the file's first
         // segment rather than going out as a small packet of its own.
-        let limit = self.app.config.send_timeout;
-        match reel::timeout(limit, self.stream.write_all_more(&self.out)).await {
-            Ok(written) => written?,
-            Err(_) => return Err(send_timed_out()),
-        }
-        self.out.clear();
-        let mut done = 0;
+        self.write_out(true).await?;
+        let (limit, mut done) = (self.app.config.send_timeout, 0);
         while done < len {
             let (file, at, rest) = (&open.file, offset + done, len - done);
             let n = sent_within(limit, |cx| self.stream.poll_sendfile(cx, file, at, rest)).await?;
@@ -231,12 +222,21 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Writes all of `out`, each write waiting at most `--send-timeout`.
+    /// Writes all of `out`.
     async fn flush(&mut self) -> io::Result<()> {
+        self.write_out(false).await
+    }
+
+    /// Writes all of `out`, each write waiting at most `--send-timeout`;
+    /// with `more`, as `MSG_MORE` sends (more bytes follow at once).
+    async fn write_out(&mut self, more: bool) -> io::Result<()> {
         let (limit, mut done) = (self.app.config.send_timeout, 0);
         while done < self.out.len() {
-            let rest = &self.out[done..];
-            let n = sent_within(limit, |cx| self.stream.poll_write(cx, rest)).await?;
+            let (stream, rest) = (&self.stream, &self.out[done..]);
+            let n = sent_within(limit, |cx| {
+                if more { stream.poll_write_more(cx, rest) } else { stream.poll_write(cx, rest) }
+            })
+            .await?;
             if n == 0 {
                 return Err(io::ErrorKind::WriteZero.into());
             }
@@ -303,13 +303,14 @@ async fn sent_within(
             return Poll::Ready(sent);
         }
         let timer = timer.get_or_insert_with(|| reel::time::sleep(limit));
-        Pin::new(timer).poll(cx).map(|()| Err(send_timed_out()))
+        Pin::new(timer).poll(cx).map(|()| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client took no byte for --send-timeout",
+            ))
+        })
     })
     .await
-}
-
-fn send_timed_out() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "the client took no byte for --send-timeout")
 }
 
 /// Counts a connection as open in `/status` while it lives.

@@ -195,7 +195,7 @@ impl Input {
 
     /// `fill` for the middle of a request: end of stream is `Closed` and
     /// the deadline `408`.
-    async fn more(&mut self, stream: &TcpStream) -> Result<(), Halt> {
+    pub async fn more(&mut self, stream: &TcpStream) -> Result<(), Halt> {
         if let Some(pause) = self.pause {
             self.set_deadline(pause);
         }

@@ -138,13 +138,22 @@ impl TcpStream {
     /// follow; what is held is sent with it (or by `shutdown`).
     pub async fn write_all_more(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
-            let n = poll_fn(|cx| {
-                self.registration.poll_io(cx, Direction::Write, || send_more(&self.io, buf))
-            })
-            .await?;
+            let n = poll_fn(|cx| self.poll_write_more(cx, buf)).await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
             buf = &buf[n..];
         }
         Ok(())
+    }
+
+    /// The poll behind [`write_all_more`](Self::write_all_more): one `send`
+    /// with `MSG_MORE`, or `Pending` until the socket is writable.
+    pub fn poll_write_more(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        self.registration.poll_io(cx, Direction::Write, || send_more(&self.io, buf))
     }
 
     /// Sends `len` bytes of `file` from `offset`, all of them, straight
