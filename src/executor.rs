@@ -42,7 +42,8 @@ pub(crate) struct TaskRef {
 enum TaskEnd {
     Completed,
     Cancelled,
-    Panicked(String),
+    /// The poll panicked: the message, and where (from reel's panic hook).
+    Panicked(String, Option<String>),
 }
 
 /// Where a task is in its life between spawn and completion.
@@ -248,7 +249,8 @@ impl Executor {
             Ok(Poll::Ready(())) => self.remove(task_ref, future, TaskEnd::Completed),
             Err(payload) => {
                 let message = task::panic_message(&*payload);
-                self.remove(task_ref, future, TaskEnd::Panicked(message));
+                let location = crate::panic::take_panic_location();
+                self.remove(task_ref, future, TaskEnd::Panicked(message, location));
             }
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -270,9 +272,12 @@ impl Executor {
         drop(future);
         match (&task.join, end) {
             (Some(join), TaskEnd::Cancelled) => join.cancelled(),
-            (Some(join), TaskEnd::Panicked(message)) => join.panicked(message),
-            (None, TaskEnd::Panicked(message)) => {
-                let what = format!("panicked: {message}");
+            (Some(join), TaskEnd::Panicked(message, location)) => join.panicked(message, location),
+            (None, TaskEnd::Panicked(message, location)) => {
+                let what = match location {
+                    Some(at) => format!("panicked at {at}: {message}"),
+                    None => format!("panicked: {message}"),
+                };
                 task::log_unretrieved(task.id, task.name.as_deref(), &what);
             }
             (_, TaskEnd::Completed) | (None, TaskEnd::Cancelled) => {}

@@ -54,9 +54,9 @@
 //!   `Drop`), so user code may call back into the loop (spawn, sleep, wake).
 //! - `unsafe` is denied crate-wide and allowed only in the leaves that must
 //!   call libc: `net::socket` (listening sockets), `net::send` (`sendfile`
-//!   and `MSG_MORE`), `signal::sys` (the signal handler and its self-pipes)
-//!   and `io::stdin` (fd 0's flags); every block carries a `// SAFETY:`
-//!   comment.
+//!   and `MSG_MORE`), `signal::sys` (the signal handler and its self-pipes),
+//!   `io::stdin` (fd 0's flags) and `limits` (`RLIMIT_NOFILE`); every block
+//!   carries a `// SAFETY:` comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.
@@ -67,7 +67,9 @@
 mod blocking;
 mod executor;
 pub mod io;
+mod limits;
 pub mod net;
+mod panic;
 mod reactor;
 mod registration;
 mod runtime;
@@ -80,6 +82,8 @@ mod timers;
 mod waker;
 
 pub use blocking::spawn_blocking;
+pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
+pub use panic::take_panic_location;
 pub use runtime::{Builder, Stats, run, stats};
 pub use stream::{open_connection, start_server};
 pub use task::{

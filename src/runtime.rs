@@ -57,6 +57,15 @@ pub(crate) fn try_core() -> Option<Rc<Core>> {
     CURRENT.try_with(|current| current.borrow().clone()).ok().flatten()
 }
 
+/// The task this thread's loop is polling right now, if any; for the panic
+/// hook, so it borrows nothing that could already be borrowed.
+pub(crate) fn polling_task() -> Option<crate::task::TaskId> {
+    CURRENT
+        .try_with(|current| current.try_borrow().ok()?.as_ref()?.executor.current_id())
+        .ok()
+        .flatten()
+}
+
 /// Schedules `task` directly if the loop running on this thread is the one
 /// whose cross-thread inbox is `remote`; false otherwise (another thread, or
 /// no loop). The wake path's fast lane: no lock, no `Rc` clone.
@@ -123,6 +132,7 @@ impl Builder {
         if try_core().is_some() {
             panic!("reel::run called from a running reel loop: spawn a task instead");
         }
+        crate::panic::install_hook();
         let reactor = Reactor::new(self.events_capacity)
             .unwrap_or_else(|e| panic!("reel::run could not create its epoll instance: {e}"));
         let executor = Executor::new(&reactor, self.slow_callback_duration)

@@ -91,6 +91,8 @@ pub async fn yield_now() {
 pub struct JoinError {
     id: TaskId,
     panic: Option<String>,
+    /// Where the panic happened (`FILE:LINE:COL`), when reel's hook saw it.
+    location: Option<String>,
 }
 
 impl JoinError {
@@ -109,6 +111,12 @@ impl JoinError {
         self.panic.as_deref()
     }
 
+    /// Where the task panicked, as `FILE:LINE:COL` (Rust's default hook
+    /// prints the same), when known; see [`take_panic_location`](crate::take_panic_location).
+    pub fn panic_location(&self) -> Option<&str> {
+        self.location.as_deref()
+    }
+
     /// The id of the task that failed.
     pub fn id(&self) -> TaskId {
         self.id
@@ -119,7 +127,10 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.panic {
             None => write!(f, "task {} was cancelled", self.id),
-            Some(message) => write!(f, "task {} panicked: {message}", self.id),
+            Some(message) => match &self.location {
+                Some(at) => write!(f, "task {} panicked at {at}: {message}", self.id),
+                None => write!(f, "task {} panicked: {message}", self.id),
+            },
         }
     }
 }
@@ -185,23 +196,23 @@ pub(crate) fn cancel(task: TaskRef) -> bool {
 
 /// How the executor reports a task's end without knowing its output type.
 pub(crate) trait JoinNotify {
-    /// The task's poll panicked with `message`.
-    fn panicked(&self, message: String);
+    /// The task's poll panicked with `message`, at `location` if known.
+    fn panicked(&self, message: String, location: Option<String>);
     /// The task was dropped before completing (no-op if it had completed).
     fn cancelled(&self);
 }
 
 impl<T> JoinNotify for RefCell<JoinSlot<T>> {
-    fn panicked(&self, message: String) {
+    fn panicked(&self, message: String, location: Option<String>) {
         let id = self.borrow().id;
-        self.borrow_mut().finish(Err(JoinError { id, panic: Some(message) }));
+        self.borrow_mut().finish(Err(JoinError { id, panic: Some(message), location }));
     }
 
     fn cancelled(&self) {
         let mut slot = self.borrow_mut();
         if !slot.finished {
             let id = slot.id;
-            slot.finish(Err(JoinError { id, panic: None }));
+            slot.finish(Err(JoinError { id, panic: None, location: None }));
         }
     }
 }
@@ -343,10 +354,12 @@ mod tests {
 
     #[test]
     fn join_errors_say_what_happened_to_which_task() {
-        let cancelled = JoinError { id: TaskId(3), panic: None };
-        let panicked = JoinError { id: TaskId(4), panic: Some("boom".into()) };
+        let cancelled = JoinError { id: TaskId(3), panic: None, location: None };
+        let panicked = JoinError { id: TaskId(4), panic: Some("boom".into()), location: None };
+        let located = JoinError { location: Some("src/a.rs:1:2".into()), ..panicked.clone() };
         assert_eq!(cancelled.to_string(), "task 3 was cancelled");
         assert_eq!(panicked.to_string(), "task 4 panicked: boom");
+        assert_eq!(located.to_string(), "task 4 panicked at src/a.rs:1:2: boom");
         assert!(cancelled.is_cancelled() && !cancelled.is_panic());
         assert_eq!(panicked.panic_message(), Some("boom"));
         let io: std::io::Error = panicked.into();

@@ -121,3 +121,42 @@ fn boom_fails_that_handler_only_and_the_log_names_the_peer() {
         }
     }
 }
+
+#[test]
+fn with_rust_backtrace_set_a_panic_is_one_log_line_with_its_location_and_costs_no_memory() {
+    let server = Server::start_example_with_env(
+        "echo",
+        &[],
+        "listening on ",
+        std::net::Ipv4Addr::LOCALHOST,
+        &[("RUST_BACKTRACE", "1")],
+    );
+    let rss_before = common::proc_status_kib(server.child.id(), "VmRSS");
+    for _ in 0..20 {
+        let mut doomed = Client::connect(&server);
+        doomed.send("boom\r\n");
+        assert_eq!(doomed.rest(), "", "closed without a reply");
+    }
+    // A connect after the panics: its log line comes after all of theirs.
+    let mut last = Client::connect(&server);
+    let marker = last.0.get_ref().local_addr().expect("addr").to_string();
+    last.send("fine\n");
+    assert_eq!(last.line(), "fine\n");
+    let mut log = Vec::new();
+    while !log.last().is_some_and(|l: &String| l.contains(&marker)) {
+        log.push(server.log_lines.recv_timeout(common::example::DEADLINE).expect("a log line"));
+    }
+    let panics: Vec<&String> = log.iter().filter(|l| l.contains("boom")).collect();
+    assert_eq!(panics.len(), 20, "one line per panic: {log:#?}");
+    for line in panics {
+        assert!(line.contains("never retrieved"), "{line}");
+        assert!(line.contains("panicked at examples/echo/plain.rs:"), "the location: {line}");
+    }
+    let noise = ["stack backtrace", "note: run with", "thread '"];
+    assert!(!log.iter().any(|l| noise.iter().any(|n| l.contains(n))), "{log:#?}");
+    let rss_after = common::proc_status_kib(server.child.id(), "VmRSS");
+    assert!(
+        rss_after < rss_before + 4 * 1024,
+        "RSS {rss_before} KiB -> {rss_after} KiB: a backtrace was symbolized"
+    );
+}

@@ -234,3 +234,25 @@ fn two_loops_on_two_threads_serve_one_port_with_reuse_port() {
     });
     first.join().expect("first worker");
 }
+
+#[test]
+fn close_answers_the_connections_still_in_the_backlog_instead_of_resetting_them() {
+    reel::run(async {
+        let server = serve_echo();
+        let addr = server.local_addrs()[0];
+        // Completed by the kernel and waiting in the backlog: the loop has
+        // not run since, so the accept task has not seen them.
+        let mut waiting: Vec<BufReader<TcpStream>> = (0..5).map(|_| client(addr)).collect();
+        for (i, conn) in waiting.iter_mut().enumerate() {
+            conn.get_mut().write_all(format!("queued {i}\n").as_bytes()).expect("send");
+            conn.get_mut().shutdown(std::net::Shutdown::Write).expect("FIN");
+        }
+        assert_eq!(server.active_connections(), 0, "none accepted yet");
+        server.close();
+        assert_eq!(server.active_connections(), 5, "close took the backlog in");
+        for (i, conn) in waiting.into_iter().enumerate() {
+            assert_eq!(rest(conn).await, format!("queued {i}\n"), "answered, then a clean EOF");
+        }
+        bounded(server.wait_closed()).await;
+    });
+}

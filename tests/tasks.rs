@@ -167,6 +167,9 @@ fn a_panicking_task_is_isolated_and_its_handle_reports_the_message() {
         let error = bounded(bad).await.expect_err("panicked");
         assert!(error.is_panic());
         assert_eq!(error.panic_message(), Some("boom in a task"));
+        let at = error.panic_location().expect("reel's hook saw where");
+        assert!(at.starts_with("tests/tasks.rs:"), "{at}");
+        assert!(error.to_string().contains(&format!("panicked at {at}: boom in a task")));
         assert_eq!(bounded(good).await.expect("unaffected"), 7);
     });
 }

@@ -472,3 +472,77 @@ fn try_read_after_readable_drains_and_readable_waits_again() {
         client.join().expect("client thread");
     });
 }
+
+#[test]
+fn try_peek_asks_the_kernel_before_the_loop_has_heard_of_the_data() {
+    reel::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mut client = std_connect(listener.local_addr().expect("addr"));
+        let (mut stream, _) = bounded("accept", listener.accept()).await.expect("accept");
+        client.write_all(b"hello").expect("send");
+        // No turn of the loop from here on: no epoll_wait, so the reactor
+        // has not heard of the bytes, and try_read (which trusts it) sees
+        // nothing while try_peek (which asks the kernel) sees them.
+        let started = Instant::now();
+        let mut peeked = [0u8; 16];
+        let n = loop {
+            match stream.try_peek(&mut peeked) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    assert!(started.elapsed() < DEADLINE, "the bytes never arrived");
+                }
+                Err(e) => panic!("try_peek: {e}"),
+            }
+        };
+        assert_eq!(&peeked[..n], b"hello");
+        assert!(stream.input_waiting());
+        let unheard = stream.try_read(&mut [0u8; 16]).expect_err("the loop has not heard");
+        assert_eq!(unheard.kind(), io::ErrorKind::WouldBlock);
+        let mut buf = [0u8; 16];
+        let n = bounded("read", stream.read(&mut buf)).await.expect("read");
+        assert_eq!(&buf[..n], b"hello", "peeking took nothing away");
+        assert!(!stream.input_waiting(), "all read");
+        client.shutdown(Shutdown::Write).expect("FIN");
+        let started = Instant::now();
+        while !stream.input_waiting() {
+            assert!(started.elapsed() < DEADLINE, "the FIN never arrived");
+        }
+        assert_eq!(stream.try_peek(&mut buf).expect("EOF"), 0, "a FIN peeks as 0");
+    });
+}
+
+#[test]
+fn a_lingering_close_drains_what_the_peer_still_sends_so_it_sees_no_reset() {
+    reel::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mut client = std_connect(listener.local_addr().expect("addr"));
+        let (mut stream, _) = bounded("accept", listener.accept()).await.expect("accept");
+        // The peer reads the goodbye and EOF, then still sends 64 KiB, and
+        // closes: the server must take it all before closing, or the close
+        // is a reset.
+        let peer = thread::spawn(move || {
+            let mut goodbye = Vec::new();
+            client.read_to_end(&mut goodbye).expect("goodbye, then EOF");
+            client.write_all(&pattern(64 * 1024, 7)).expect("late bytes");
+            client.shutdown(Shutdown::Write).expect("FIN");
+            let mut after = Vec::new();
+            (goodbye, client.read_to_end(&mut after))
+        });
+        stream.write_all(b"goodbye\n").await.expect("goodbye");
+        stream.shutdown(Shutdown::Write).expect("FIN");
+        let discarded = stream.discard_until_eof(DEADLINE).await.expect("drained");
+        assert_eq!(discarded, 64 * 1024);
+        drop(stream);
+        let (goodbye, after) = peer.join().expect("peer");
+        assert_eq!(goodbye, b"goodbye\n");
+        assert_eq!(after.expect("no reset"), 0);
+
+        // A peer that never closes: the drain gives up at its deadline.
+        let _silent = std_connect(listener.local_addr().expect("addr"));
+        let (stream, _) = bounded("accept", listener.accept()).await.expect("accept");
+        let started = Instant::now();
+        let within = Duration::from_millis(100);
+        assert_eq!(stream.discard_until_eof(within).await.expect("deadline"), 0);
+        assert!(started.elapsed() >= within);
+    });
+}

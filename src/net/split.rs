@@ -10,9 +10,10 @@ use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use crate::net::TcpStream;
-use crate::net::tcp_stream::write_all;
+use crate::net::tcp_stream::{discard_until_eof, write_all};
 
 /// The read half of a [`TcpStream`], from [`TcpStream::into_split`].
 #[derive(Debug)]
@@ -40,6 +41,24 @@ impl OwnedReadHalf {
     /// The poll behind [`read`](Self::read).
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.stream.poll_read(cx, buf)
+    }
+
+    /// Looks at what has arrived without taking it; always asks the
+    /// kernel. See [`TcpStream::try_peek`].
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.try_peek(buf)
+    }
+
+    /// True if a byte (or the FIN) has arrived and not been read. See
+    /// [`TcpStream::input_waiting`].
+    pub fn input_waiting(&self) -> bool {
+        self.stream.input_waiting()
+    }
+
+    /// Reads and discards until the peer closes, for at most `within`: a
+    /// lingering close. See [`TcpStream::discard_until_eof`].
+    pub async fn discard_until_eof(&self, within: Duration) -> io::Result<u64> {
+        discard_until_eof(&self.stream, within).await
     }
 
     /// The remote address.

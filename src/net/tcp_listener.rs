@@ -75,6 +75,28 @@ impl TcpListener {
         })
     }
 
+    /// Accepts a connection the kernel has already completed, without
+    /// waiting: `WouldBlock` if none is in the backlog. Always asks the
+    /// kernel, even when the loop has heard of no new connection yet, so a
+    /// server that stops can take every connection the kernel accepted for
+    /// it before it closes the listener (which would reset them).
+    /// `WouldBlock` forgets the listener's readiness, as any accept that
+    /// finds the backlog empty does: the next `accept` waits for an event.
+    pub fn accept_now(&self) -> io::Result<(TcpStream, SocketAddr)> {
+        loop {
+            match self.io.accept() {
+                Ok((io, peer)) => return Ok((TcpStream::from_mio(io)?, peer)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    if e.kind() == io::ErrorKind::WouldBlock {
+                        self.registration.clear_ready(Direction::Read);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
     /// The address this listener is bound to (the real port if bound to 0).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.local_addr()

@@ -6,6 +6,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use crate::net::send::{send_more, sendfile};
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
@@ -105,6 +106,48 @@ impl TcpStream {
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         let len = buf.len();
         self.registration.try_read(len, || (&self.io).read(buf))
+    }
+
+    /// Looks at what has arrived, without taking it and without waiting:
+    /// the bytes at the head of the receive buffer are copied into `buf`
+    /// (`recv` with `MSG_PEEK`); `Ok(0)` means the peer has closed, and
+    /// `WouldBlock` that nothing is there (asyncio: `sock.recv(n,
+    /// MSG_PEEK)`).
+    ///
+    /// Unlike [`try_read`](Self::try_read) it always asks the kernel, even
+    /// when the loop has heard of no data yet: bytes that arrived since the
+    /// last `epoll_wait` are seen too. That is what a graceful stop needs,
+    /// to tell a connection that holds the start of a request (answer it)
+    /// from one that holds nothing (close it). It changes no readiness: if
+    /// it finds data the loop has not heard of, the event is on its way.
+    pub fn try_peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.io.peek(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+
+    /// True if a byte (or the peer's FIN) has arrived and not been read:
+    /// [`try_peek`](Self::try_peek) of one byte. An error (a reset) counts
+    /// as nothing waiting.
+    pub fn input_waiting(&self) -> bool {
+        self.try_peek(&mut [0]).is_ok()
+    }
+
+    /// The second half of a lingering close: after `shutdown(Write)`, reads
+    /// and discards whatever the peer still sends until it closes too, for
+    /// at most `within`; returns the bytes discarded.
+    ///
+    /// Closing a socket whose receive buffer holds unread bytes makes the
+    /// kernel send a reset instead of a FIN, and a reset can destroy data
+    /// the peer has not read yet: the response or goodbye just written. So a
+    /// server that closes while the peer may still be sending (a shutdown, a
+    /// refused upload) shuts its write side, drains, and only then closes,
+    /// as Apache's and nginx's `lingering_close` do.
+    pub async fn discard_until_eof(&self, within: Duration) -> io::Result<u64> {
+        discard_until_eof(self, within).await
     }
 
     /// Writes what fits without waiting: `WouldBlock` if nothing does.
@@ -239,6 +282,26 @@ pub(crate) async fn write_all(stream: &TcpStream, mut buf: &[u8]) -> io::Result<
         buf = &buf[n..];
     }
     Ok(())
+}
+
+/// The loop of `discard_until_eof`, shared by the stream and its read half.
+pub(crate) async fn discard_until_eof(stream: &TcpStream, within: Duration) -> io::Result<u64> {
+    // On the heap, not in the future: a 4 KiB array here would sit in the
+    // state of every connection task that may call this, idle or not.
+    let mut sink = vec![0; 4096];
+    let mut discarded = 0;
+    let drain = async {
+        loop {
+            match poll_fn(|cx| stream.poll_read(cx, &mut sink)).await? {
+                0 => return Ok(()),
+                n => discarded += n as u64,
+            }
+        }
+    };
+    match crate::time::timeout(within, drain).await {
+        Ok(Err(e)) => Err(e),
+        Ok(Ok(())) | Err(_) => Ok(discarded),
+    }
 }
 
 impl Drop for TcpStream {

@@ -9,6 +9,7 @@
 //! [`AsyncRead`](crate::io::AsyncRead) / [`AsyncWrite`](crate::io::AsyncWrite),
 //! stdin included.
 
+mod accept;
 mod reader;
 mod server;
 mod writer;

@@ -132,6 +132,12 @@ impl<R: AsyncRead> StreamReader<R> {
         Ok(self.take(n))
     }
 
+    /// The source, to ask it what only it can tell (a socket's
+    /// [`input_waiting`](crate::net::OwnedReadHalf::input_waiting)).
+    pub fn get_ref(&self) -> &R {
+        &self.source
+    }
+
     /// Consumes the source and returns it; buffered bytes are lost.
     pub fn into_inner(self) -> R {
         self.source

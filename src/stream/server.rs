@@ -25,12 +25,9 @@ use std::time::Duration;
 
 use crate::executor::TaskRef;
 use crate::net::{TcpListener, TcpStream};
+use crate::stream::accept::{Reserve, accept_loop, take_backlog};
 use crate::stream::{StreamReader, StreamWriter, pair};
 use crate::task::{JoinHandle, TaskId, spawn_named};
-
-/// How long the accept loop pauses after an error such as EMFILE (out of
-/// file descriptors): retrying at once would spin the loop at 100% CPU.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// What runs for each connection, boxed so one `Server` type serves every
 /// handler.
@@ -42,13 +39,13 @@ type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard) -> TaskRef>;
 
 /// A listening socket shared by the server (which drops it in `close`) and
 /// its accept task (which sees `None` and ends).
-type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
+pub(super) type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
 
 /// Options for [`start_server_with`]: a connection limit and how to refuse.
 #[derive(Default)]
 pub struct ServerOptions {
     max_connections: Option<usize>,
-    refuse: Option<Handler>,
+    pub(super) refuse: Option<Handler>,
     reuse_port: bool,
 }
 
@@ -166,7 +163,8 @@ where
     });
     for listener in listeners {
         let slot = Rc::new(RefCell::new(Some(listener)));
-        let task = spawn_named("accept", accept_loop(inner.clone(), slot.clone()));
+        let accept = accept_loop(inner.clone(), slot.clone(), Reserve::open());
+        let task = spawn_named("accept", accept);
         inner.accept_tasks.borrow_mut().push((slot, task));
     }
     Ok(Server { inner })
@@ -178,15 +176,15 @@ pub struct Server {
     inner: Rc<Inner>,
 }
 
-struct Inner {
+pub(super) struct Inner {
     local_addrs: Vec<SocketAddr>,
     /// False once `close` ran: no accept task is left.
     serving: Cell<bool>,
-    spawn_handler: Spawner,
-    options: ServerOptions,
+    pub(super) spawn_handler: Spawner,
+    pub(super) options: ServerOptions,
     /// The live handler tasks, by task id; an entry leaves when its handler
     /// ends (see `HandlerGuard`).
-    handlers: RefCell<BTreeMap<TaskId, TaskRef>>,
+    pub(super) handlers: RefCell<BTreeMap<TaskId, TaskRef>>,
     /// Each listener (taken out and dropped by `close`) and its accept task.
     accept_tasks: RefCell<Vec<(ListenerSlot, JoinHandle<()>)>>,
     /// Tasks in `wait_closed`, `serve_forever` or `shutdown`.
@@ -221,13 +219,25 @@ impl Server {
 
     /// Stops listening at once: the sockets are closed, so new connects are
     /// refused; running handlers go on (asyncio: `Server.close()`).
+    ///
+    /// Connections the kernel had already completed, still in a listener's
+    /// backlog, are first accepted and handed to handlers like any other:
+    /// closing the listener would reset them, and their clients may have
+    /// sent a request already. Those handlers start after the stop, and
+    /// can tell so from whatever stop flag the server watches.
     pub fn close(&self) {
         if !self.inner.serving.replace(false) {
             return;
         }
         let accepts = std::mem::take(&mut *self.inner.accept_tasks.borrow_mut());
         for (listener, task) in accepts {
-            drop(listener.borrow_mut().take());
+            let listener = listener.borrow_mut().take();
+            if let Some(listener) = listener {
+                let taken = take_backlog(&self.inner, &listener);
+                if taken > 0 {
+                    log::debug!(target: "reel", "close: took {taken} connections from the backlog");
+                }
+            }
             task.cancel();
         }
         self.inner.wake_waiters();
@@ -280,44 +290,15 @@ impl Inner {
         waiters.into_iter().for_each(Waker::wake);
     }
 
-    fn at_limit(&self) -> bool {
+    pub(super) fn at_limit(&self) -> bool {
         self.options.max_connections.is_some_and(|limit| self.handlers.borrow().len() >= limit)
     }
-}
-
-async fn accept_loop(inner: Rc<Inner>, listener: ListenerSlot) {
-    loop {
-        let accepted = poll_fn(|cx| match &*listener.borrow() {
-            Some(listener) => listener.poll_accept(cx).map(Some),
-            None => Poll::Ready(None),
-        })
-        .await;
-        match accepted {
-            None => return,
-            Some(Ok((stream, peer))) => start_handler(&inner, stream, peer),
-            Some(Err(e)) => {
-                log::warn!(target: "reel", "accept failed: {e}; pausing {ACCEPT_BACKOFF:?}");
-                crate::time::sleep(ACCEPT_BACKOFF).await;
-            }
-        }
-    }
-}
-
-fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
-    if inner.at_limit() {
-        if let Some(refuse) = &inner.options.refuse {
-            spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
-        }
-        return;
-    }
-    let task = (inner.spawn_handler)(stream, peer, HandlerGuard { inner: inner.clone(), id: None });
-    inner.handlers.borrow_mut().insert(task.id, task);
 }
 
 /// Held by every handler task: its `Drop` (on return, panic or cancel) takes
 /// the task out of the server's table. It learns its task's id at the first
 /// poll, because a cancelled or panicked task is dropped outside its poll.
-struct HandlerGuard {
+pub(super) struct HandlerGuard {
     inner: Rc<Inner>,
     /// Set at the task's first poll; a handler dropped before ever running
     /// (only at shutdown, which empties the table itself) has none.
@@ -325,6 +306,11 @@ struct HandlerGuard {
 }
 
 impl HandlerGuard {
+    /// A guard for a handler about to be spawned; it learns its id later.
+    pub(super) fn new(inner: Rc<Inner>) -> Self {
+        HandlerGuard { inner, id: None }
+    }
+
     /// Called first thing in the handler task.
     fn arm(mut self) -> Self {
         self.id = crate::task::current_task_id();

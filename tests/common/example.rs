@@ -144,10 +144,23 @@ impl Server {
     /// [`Server::start_example`] for a server that listens on `ip` (which
     /// `args` asks for): its first line is exactly `{prefix}{ip}:PORT`.
     pub fn start_example_at(name: &str, args: &[&str], prefix: &str, ip: Ipv4Addr) -> Server {
+        Self::start_example_with_env(name, args, prefix, ip, &[])
+    }
+
+    /// [`Server::start_example_at`] with more environment variables
+    /// (`RUST_LOG` is `info` unless `env` sets it).
+    pub fn start_example_with_env(
+        name: &str,
+        args: &[&str],
+        prefix: &str,
+        ip: Ipv4Addr,
+        env: &[(&str, &str)],
+    ) -> Server {
         let mut child = Command::new(example_binary(name))
             .args(["--port", "0"])
             .args(args)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

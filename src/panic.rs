@@ -1,0 +1,87 @@
+//! How a panic inside a task is reported: by whoever catches it, in one
+//! line with its location, never with a backtrace nobody asked for.
+//!
+//! asyncio counterpart: the loop's exception handler. A task's exception
+//! goes to whoever awaits it; one that nobody retrieves is logged once
+//! ("Task exception was never retrieved"); no traceback is printed at the
+//! moment it is raised.
+//!
+//! Rust's default panic hook prints every panic to stderr where it happens,
+//! caught or not, and with `RUST_BACKTRACE=1` (set in many shells) it
+//! captures and symbolizes a backtrace each time: the first one loads the
+//! binary's debug information, which cost a server 60 MiB of resident memory
+//! for good, and every one writes a screenful to stderr.
+//!
+//! # Implementation
+//!
+//! The first `reel::run` in the process installs a hook in front of the one
+//! already set. A panic on a thread that is polling a reel task is not
+//! printed: the hook only records where it happened, and whoever catches it
+//! reports it: the executor (in the task's `JoinError`, or in the "never
+//! retrieved" log line), or code that catches panics itself and asks
+//! [`take_panic_location`]. With `reel` logging at debug level, the hook also
+//! logs a backtrace, once per location. Any other panic (outside a task, or
+//! on a thread with no loop) goes to the previous hook, as before.
+//!
+//! Ground rules: the hook takes no lock on the loop's state and no `RefCell`
+//! borrow that could already be held, since it runs in the middle of
+//! whatever panicked.
+
+use std::backtrace::Backtrace;
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::panic::PanicHookInfo;
+use std::sync::{Mutex, Once};
+
+thread_local! {
+    /// Where the last panic inside a task on this thread happened
+    /// (`FILE:LINE:COL`), until whoever caught it takes it.
+    static LAST_LOCATION: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Locations whose backtrace has been logged (debug level only): each once.
+static TRACED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
+
+/// Installs reel's hook once per process, in front of the previous one.
+pub(crate) fn install_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !record(info) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Where the last panic caught inside a task on this thread happened, as
+/// `FILE:LINE:COL`, taken (a second call returns `None`). For code that
+/// catches panics itself, with `catch_unwind` around a poll, and reports
+/// them: reel's hook does not print panics inside tasks (see the module
+/// docs), so the location comes from here.
+pub fn take_panic_location() -> Option<String> {
+    LAST_LOCATION.try_with(|last| last.borrow_mut().take()).ok().flatten()
+}
+
+/// The hook's work for a panic inside a task; false (the previous hook's
+/// turn) for any other panic.
+fn record(info: &PanicHookInfo<'_>) -> bool {
+    let Some(task) = crate::runtime::polling_task() else {
+        return false;
+    };
+    let location = info.location().map_or_else(|| "an unknown place".into(), |l| l.to_string());
+    if log::log_enabled!(target: "reel", log::Level::Debug) && first_trace(&location) {
+        let trace = Backtrace::force_capture();
+        log::debug!(target: "reel", "task {task} panicked at {location}; backtrace (once per location):\n{trace}");
+    }
+    let stored =
+        LAST_LOCATION.try_with(|last| last.try_borrow_mut().map(|mut l| *l = Some(location)));
+    matches!(stored, Ok(Ok(())))
+}
+
+/// True the first time `location` is seen.
+fn first_trace(location: &str) -> bool {
+    let Ok(mut traced) = TRACED.lock() else { return false };
+    traced.get_or_insert_with(HashSet::new).insert(location.to_owned())
+}

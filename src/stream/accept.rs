@@ -1,0 +1,163 @@
+//! A server's accept loop: new connections to handler tasks, what to do
+//! when the process is out of file descriptors, and the backlog a stopping
+//! server takes in before it closes its listener.
+//!
+//! asyncio counterpart: `BaseSelectorEventLoop._accept_connection`, which
+//! also pauses on EMFILE; the reserve descriptor is libuv's trick.
+//!
+//! Out of descriptors (EMFILE, ENFILE), `accept` fails and the connection
+//! stays in the kernel's backlog: its client waits, seconds or for ever,
+//! until some descriptor is freed. Instead the loop keeps one descriptor in
+//! reserve (`/dev/null`, opened at start). On EMFILE it closes the reserve,
+//! accepts with the freed slot, closes that connection at once (its client
+//! learns now, and can retry elsewhere or later), reopens the reserve, and
+//! repeats until the backlog is empty. The listener then waits for its next
+//! event as usual, so the loop does not spin. Only if the reserve cannot be
+//! reopened does it fall back to pausing.
+
+use std::cell::Cell;
+use std::fs::File;
+use std::future::poll_fn;
+use std::io;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use crate::net::{TcpListener, TcpStream};
+use crate::stream::server::{HandlerGuard, Inner, ListenerSlot};
+
+/// How long the accept loop pauses after an error it cannot shed: retrying
+/// at once would spin the loop at 100% CPU.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// At most one "out of file descriptors" warning per this long.
+const WARN_EVERY: Duration = Duration::from_secs(1);
+
+/// Accepts connections from `listener` until `close` takes it away.
+pub(super) async fn accept_loop(inner: Rc<Inner>, listener: ListenerSlot, mut reserve: Reserve) {
+    loop {
+        let accepted = poll_fn(|cx| match &*listener.borrow() {
+            Some(listener) => listener.poll_accept(cx).map(Some),
+            None => Poll::Ready(None),
+        })
+        .await;
+        match accepted {
+            None => return,
+            Some(Ok((stream, peer))) => start_handler(&inner, stream, peer),
+            Some(Err(e)) if out_of_descriptors(&e) && reserve.is_held() => {
+                if let Some(listener) = &*listener.borrow() {
+                    reserve.shed_backlog(listener);
+                }
+            }
+            Some(Err(e)) => {
+                log::warn!(target: "reel", "accept failed: {e}; pausing {ACCEPT_BACKOFF:?}");
+                crate::time::sleep(ACCEPT_BACKOFF).await;
+                reserve.reopen();
+            }
+        }
+    }
+}
+
+/// Takes in every connection the kernel completed for `listener` and hands
+/// each to a handler, as `Server::close` does before dropping it: closing
+/// a listener resets the connections still in its backlog, whose clients
+/// may already have sent a request.
+pub(super) fn take_backlog(inner: &Rc<Inner>, listener: &TcpListener) -> usize {
+    let mut taken = 0;
+    loop {
+        match listener.accept_now() {
+            Ok((stream, peer)) => {
+                start_handler(inner, stream, peer);
+                taken += 1;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return taken,
+            Err(e) => {
+                log::warn!(target: "reel", "accepting the backlog at close: {e}");
+                return taken;
+            }
+        }
+    }
+}
+
+/// Runs the server's handler for a new connection, or its refusal past the
+/// connection limit.
+pub(super) fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
+    if inner.at_limit() {
+        if let Some(refuse) = &inner.options.refuse {
+            crate::task::spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
+        }
+        return;
+    }
+    let guard = HandlerGuard::new(inner.clone());
+    let task = (inner.spawn_handler)(stream, peer, guard);
+    inner.handlers.borrow_mut().insert(task.id, task);
+}
+
+/// EMFILE (this process) or ENFILE (the whole system).
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+/// The spare descriptor, and when the last warning about shedding went out.
+pub(super) struct Reserve {
+    /// `/dev/null`, open; `None` if it could not be (re)opened.
+    file: Option<File>,
+    /// Connections closed since the last warning.
+    shed: Cell<u64>,
+    warned: Cell<Option<Instant>>,
+}
+
+impl Reserve {
+    /// Opens the spare; opened with the listener, before descriptors can
+    /// run out, not at the accept task's first poll.
+    pub(super) fn open() -> Reserve {
+        Reserve { file: File::open("/dev/null").ok(), shed: Cell::new(0), warned: Cell::new(None) }
+    }
+
+    fn is_held(&self) -> bool {
+        self.file.is_some()
+    }
+
+    fn reopen(&mut self) {
+        if self.file.is_none() {
+            self.file = File::open("/dev/null").ok();
+        }
+    }
+
+    /// Frees the reserve, accepts and closes one connection, reopens the
+    /// reserve; again until the backlog is empty or the reserve is lost.
+    fn shed_backlog(&mut self, listener: &TcpListener) {
+        while self.file.take().is_some() {
+            // The connection is dropped (closed) before the reserve is
+            // reopened: it holds the one descriptor the reserve gave up.
+            let peer = listener.accept_now().map(|(_stream, peer)| peer);
+            self.reopen();
+            match peer {
+                Ok(peer) => {
+                    self.shed.set(self.shed.get() + 1);
+                    self.warn(peer);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) => {
+                    log::warn!(target: "reel", "accept failed with the reserve freed: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn warn(&self, peer: SocketAddr) {
+        let now = Instant::now();
+        if self.warned.get().is_some_and(|at| now - at < WARN_EVERY) {
+            return;
+        }
+        log::warn!(
+            target: "reel",
+            "out of file descriptors: closed {} new connections at once (the last from {peer}) \
+             rather than leave them waiting in the backlog",
+            self.shed.replace(0)
+        );
+        self.warned.set(Some(now));
+    }
+}
