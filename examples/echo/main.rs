@@ -19,8 +19,8 @@
 //!   `Echo: <text>` for anything else, lines ended by `\r\n`;
 //! - `--idle-timeout SECS`: an idle client gets `Connection timeout. Goodbye!`;
 //! - `--max-conns N`: a client past N gets `Server is busy. Try again later.`;
-//! - SIGINT or SIGTERM: stop accepting at once, send each client
-//!   `Server shutting down. Goodbye!` after the reply it is owed, wait up to
+//! - SIGINT or SIGTERM: stop accepting at once, answer what each client
+//!   has sent, then send it `Server shutting down. Goodbye!`, wait up to
 //!   `--grace SECS` for them, exit 0;
 //! - `boom` (a chunk in byte mode, a line in protocol mode) makes that
 //!   connection's handler fail, as in the seeds: it alone closes, and the
@@ -43,6 +43,11 @@ use reel::stream::{ServerOptions, StreamReader, StreamWriter, start_tcp_server};
 use reel::sync::Event;
 
 pub use idle::IdleTimer;
+
+/// After the last line to a client (a goodbye), how long to read and drop
+/// what it still sends before closing: a close with unread bytes is a
+/// reset, which can destroy the goodbye before the client reads it.
+pub const LINGER: Duration = Duration::from_secs(2);
 
 /// A TCP echo server on reel.
 #[derive(Parser, Debug)]
@@ -98,6 +103,11 @@ impl fmt::Display for Ending {
 fn main() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let args = Args::parse();
+    // Every client is a descriptor: the usual soft limit of 1024 would cap
+    // the server far below what the hard limit allows.
+    if let Err(e) = reel::raise_open_file_limit() {
+        log::warn!("could not read the open-file limit: {e}");
+    }
     if let Err(e) = reel::run(serve(args)) {
         eprintln!("echo: {e}");
         std::process::exit(1);

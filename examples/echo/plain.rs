@@ -3,6 +3,9 @@
 //! It waits with `readable()` and reads with `try_read` into a buffer that is
 //! used only between those two points, never across an `.await`, so an idle
 //! connection's task holds no buffer at all.
+//!
+//! At shutdown, what has already arrived is echoed before the goodbye, even
+//! bytes whose readiness event the loop has not dispatched yet.
 
 use std::cell::RefCell;
 use std::future::poll_fn;
@@ -12,7 +15,7 @@ use std::task::Poll;
 
 use reel::net::TcpStream;
 
-use crate::{Config, Ending, IdleTimer};
+use crate::{Config, Ending, IdleTimer, LINGER};
 
 /// Echoes until EOF, the idle timeout or shutdown; returns how it ended.
 pub async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<Ending> {
@@ -38,10 +41,7 @@ pub async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<Ending>
                 None => return Ok(Ending::Eof),
             },
             // Boxed: the goodbye's state is not kept in every idle connection.
-            Woke::Stop => {
-                let bye = b"Server shutting down. Goodbye!\r\n";
-                return Box::pin(goodbye(stream, bye, Ending::Shutdown)).await;
-            }
+            Woke::Stop => return Box::pin(answer_then_goodbye(stream)).await,
             Woke::Idle => {
                 let bye = b"Connection timeout. Goodbye!\r\n";
                 return Box::pin(goodbye(stream, bye, Ending::Idle)).await;
@@ -93,8 +93,30 @@ fn echo_what_is_there(stream: &TcpStream) -> io::Result<Option<Vec<u8>>> {
     })
 }
 
+/// At shutdown: echo what has arrived (the reactor may not have heard of
+/// it yet, so the kernel is asked), for at most `LINGER`, then the goodbye.
+async fn answer_then_goodbye(mut stream: TcpStream) -> io::Result<Ending> {
+    let deadline = reel::time::now() + LINGER;
+    while stream.input_waiting() {
+        let left = deadline.saturating_duration_since(reel::time::now());
+        if reel::timeout(left, stream.readable()).await.is_err() {
+            break;
+        }
+        match echo_what_is_there(&stream)? {
+            None => return Ok(Ending::Eof),
+            Some(unsent) if !unsent.is_empty() => stream.write_all(&unsent).await?,
+            Some(_) => {}
+        }
+    }
+    goodbye(stream, b"Server shutting down. Goodbye!\r\n", Ending::Shutdown).await
+}
+
+/// The last line, then a lingering close: FIN, and what the client still
+/// sends is read and dropped (for `LINGER` at most), so that the close is
+/// not a reset that could destroy the goodbye before the client reads it.
 async fn goodbye(mut stream: TcpStream, line: &[u8], ending: Ending) -> io::Result<Ending> {
     stream.write_all(line).await?;
     stream.shutdown(std::net::Shutdown::Write)?;
+    stream.discard_until_eof(LINGER).await?;
     Ok(ending)
 }

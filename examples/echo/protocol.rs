@@ -5,12 +5,13 @@ use std::future::poll_fn;
 use std::io;
 use std::pin::pin;
 use std::task::Poll;
+use std::time::Instant;
 
 use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader, StreamWriter};
 
 use crate::clock::iso8601_now;
-use crate::{Config, Ending, IdleTimer};
+use crate::{Config, Ending, IdleTimer, LINGER};
 
 /// The longest line a client may send.
 pub const MAX_LINE: usize = 1024;
@@ -46,27 +47,51 @@ pub async fn serve(stream: TcpStream, config: &Config) -> io::Result<Ending> {
     send(&mut writer, "Commands: TIME, QUIT, or any text for echo").await?;
     let mut idle = IdleTimer::new(config.idle_timeout);
     let mut stop = pin!(config.stop.wait());
+    // Once the server stops: until when the lines already sent are still
+    // answered before the goodbye.
+    let mut stopping: Option<Instant> = None;
     loop {
-        let event = {
-            let mut line = pin!(reader.read_line());
-            // The line comes first: a reply that is owed goes out before
-            // the shutdown goodbye.
-            poll_fn(|cx| {
-                if let Poll::Ready(line) = line.as_mut().poll(cx) {
-                    return Poll::Ready(Event::Line(line));
+        let event = match stopping {
+            None => {
+                let mut line = pin!(reader.read_line());
+                // The line comes first: a reply that is owed goes out before
+                // the shutdown goodbye.
+                poll_fn(|cx| {
+                    if let Poll::Ready(line) = line.as_mut().poll(cx) {
+                        return Poll::Ready(Event::Line(line));
+                    }
+                    if stop.as_mut().poll(cx).is_ready() {
+                        return Poll::Ready(Event::Stop);
+                    }
+                    idle.poll_expired(cx).map(|()| Event::Idle)
+                })
+                .await
+            }
+            // Stopping: a line is waited for only if its bytes have arrived
+            // (the kernel is asked: the loop may not have heard of them).
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(reel::time::now());
+                let waiting = reader.buffered() > 0 || reader.get_ref().input_waiting();
+                match waiting {
+                    true => reel::timeout(left, reader.read_line())
+                        .await
+                        .map_or(Event::Stop, Event::Line),
+                    false => Event::Stop,
                 }
-                if stop.as_mut().poll(cx).is_ready() {
-                    return Poll::Ready(Event::Stop);
-                }
-                idle.poll_expired(cx).map(|()| Event::Idle)
-            })
-            .await
+            }
         };
         let line = match event {
-            Event::Stop => {
-                return bye(writer, "Server shutting down. Goodbye!", Ending::Shutdown).await;
+            Event::Stop if stopping.is_none() => {
+                stopping = Some(reel::time::now() + LINGER);
+                continue;
             }
-            Event::Idle => return bye(writer, "Connection timeout. Goodbye!", Ending::Idle).await,
+            Event::Stop => {
+                return bye(writer, reader, "Server shutting down. Goodbye!", Ending::Shutdown)
+                    .await;
+            }
+            Event::Idle => {
+                return bye(writer, reader, "Connection timeout. Goodbye!", Ending::Idle).await;
+            }
             Event::Line(Err(e)) if LimitOverrun::is(&e) => {
                 send(&mut writer, &format!("Error: line too long (max {MAX_LINE} bytes)")).await?;
                 continue;
@@ -80,7 +105,7 @@ pub async fn serve(stream: TcpStream, config: &Config) -> io::Result<Ending> {
         let text = String::from_utf8_lossy(&line);
         match respond(text.trim_end_matches(['\r', '\n'])) {
             Reply::Line(reply) => send(&mut writer, &reply).await?,
-            Reply::Quit => return bye(writer, "Goodbye!", Ending::Quit).await,
+            Reply::Quit => return bye(writer, reader, "Goodbye!", Ending::Quit).await,
             Reply::Boom => panic!("boom: the seeds' simulated handler failure"),
         }
     }
@@ -97,9 +122,17 @@ async fn send(writer: &mut StreamWriter, line: &str) -> io::Result<()> {
     writer.drain().await
 }
 
-async fn bye(mut writer: StreamWriter, line: &str, ending: Ending) -> io::Result<Ending> {
+/// The last line, FIN, then a lingering close: what the client still sends
+/// is read and dropped (for `LINGER` at most), so the close is no reset.
+async fn bye(
+    mut writer: StreamWriter,
+    reader: StreamReader,
+    line: &str,
+    ending: Ending,
+) -> io::Result<Ending> {
     send(&mut writer, line).await?;
     writer.wait_closed().await?;
+    reader.into_inner().discard_until_eof(LINGER).await?;
     Ok(ending)
 }
 

@@ -2,10 +2,18 @@
 //! and header timeouts, sending responses, and the access log.
 //!
 //! The connection's task loops over requests. Between requests it waits for
-//! a first byte, at most `--keepalive-timeout`, and watches the stop flag
-//! (shutdown closes idle connections). A head must then be complete within
-//! `--header-timeout`, or `408`. The body is read, the app answers, and the
-//! response goes into `out`.
+//! a first byte, at most `--keepalive-timeout`, and watches the stop flag.
+//! A head must then be complete within `--header-timeout`, or `408`. The
+//! body is read, the app answers, and the response goes into `out`.
+//!
+//! Graceful stop: a connection between requests asks the kernel whether any
+//! byte of a next request has arrived (`input_waiting`: the reactor may not
+//! have heard yet). If so, that request is read and answered with
+//! `Connection: close`; if not, the connection is closed the lingering way
+//! (FIN first, then what the client still sends is read and dropped), so a
+//! request sent at that moment meets a clean FIN before any response, which
+//! RFC 9112 section 9.3.1 lets a client retry. A busy connection finishes
+//! its response, with `Connection: close`. No client sees a reset.
 //!
 //! Pipelining: requests are read and answered strictly in order, and `out`
 //! is written to the socket only when no further request is already
@@ -83,8 +91,20 @@ impl Conn<'_> {
                 self.app.buffers.give_write(std::mem::take(&mut self.out));
                 self.input.release();
                 self.input.set_deadline(self.app.config.keepalive_timeout);
-                if self.input.fill(&self.stream, Some(stop.as_mut())).await? != Filled::Data {
-                    return Ok(());
+                match self.input.fill(&self.stream, Some(stop.as_mut())).await? {
+                    Filled::Data => {}
+                    Filled::Eof => return Ok(()),
+                    // The kernel may hold the start of a request the loop
+                    // has not heard of yet (its event comes next tick):
+                    // that one is answered, with `Connection: close` if the
+                    // server is stopping. Only a connection with nothing
+                    // received is closed, and with a lingering close, so a
+                    // request sent meanwhile meets a FIN, never a reset.
+                    Filled::TimedOut | Filled::Stopped => {
+                        if !self.stream.input_waiting() {
+                            return self.close().await;
+                        }
+                    }
                 }
             }
             // 2. The head, complete within the header timeout.
