@@ -119,12 +119,15 @@ fn framing_conflicts_are_400_unknown_codings_501_and_no_length_411() {
     let root = DocRoot::new("parse-framing");
     let server = server(&root, &[]);
     let head = "POST /echo HTTP/1.1\r\nHost: t\r\n";
-    for coding in ["gzip", "deflate", "gzip, chunked"] {
-        let response = exchange(&server, format!("{head}Transfer-Encoding: {coding}\r\n\r\n"));
-        assert_eq!(response.status, 501, "{coding}: {response:?}");
-        response.assert_status(501);
-    }
+    // A coding reel does not decode, before the final chunked: 501.
+    let response = exchange(&server, format!("{head}Transfer-Encoding: gzip, chunked\r\n\r\n"));
+    response.assert_status(501);
     for framing in [
+        // Chunked not last (or twice): the body's end is unknown (RFC 9112 6.3).
+        "Transfer-Encoding: gzip\r\n",
+        "Transfer-Encoding: deflate\r\n",
+        "Transfer-Encoding: chunked, gzip\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
         "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
         "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
         "Content-Length: 5\r\nContent-Length: 6\r\n",
@@ -258,4 +261,46 @@ fn the_tests_date_helpers_agree_with_rfc_9110s_example() {
     assert_eq!(parse_imf_fixdate("Sunday, 06-Nov-94 08:49:37 GMT"), None, "RFC 850");
     let now = unix_now();
     assert_eq!(parse_imf_fixdate(&imf_fixdate(now)), Some(now));
+}
+
+/// RFC 9112 and 9110, where a lenient parser would differ from a strict
+/// one in front of it (each case answered, and the connection closed where
+/// the request is refused).
+#[test]
+fn strict_framing_host_target_and_chunk_sizes() {
+    let root = DocRoot::new("parse-strict");
+    let server = server(&root, &[]);
+    for request in [
+        // HTTP/1.1 without Host, or with two (RFC 9112 section 3.2).
+        "GET /page.txt HTTP/1.1\r\n\r\n",
+        "GET http://t/page.txt HTTP/1.1\r\n\r\n",
+        "GET /page.txt HTTP/1.1\r\nHost: t\r\nHost: t\r\n\r\n",
+        "GET /page.txt HTTP/1.1\r\nHost: t, u\r\n\r\n",
+        // A raw space inside the target: malformed, not another version.
+        "GET /page .txt HTTP/1.1\r\nHost: t\r\n\r\n",
+        // HTTP/1.0 with a transfer coding: its framing is faulty (6.1).
+        "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+    ] {
+        answered_and_closed(&server, request).assert_status(400);
+    }
+    let chunked = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for body in [
+        " 5\r\nhello\r\n0\r\n\r\n",  // leading whitespace (hyper refuses it too)
+        "5 \r\nhello\r\n0\r\n\r\n",  // whitespace not before an extension
+        "+5\r\nhello\r\n0\r\n\r\n",  // a sign
+        "0x5\r\nhello\r\n0\r\n\r\n", // a prefix
+        "5\nhello\n0\n\n",           // bare LF line ends
+        "5\r\nhelloXX0\r\n\r\n",     // no CRLF after the data
+    ] {
+        let response = answered_and_closed(&server, format!("{chunked}{body}"));
+        assert_eq!(response.status, 400, "{body:?}");
+    }
+    let spaced = exchange(&server, format!("{chunked}5 ;ext=1\r\nhello\r\n0\r\n\r\n"));
+    assert_eq!(spaced.text(), "hello", "whitespace before an extension is allowed");
+    // The absolute form with an empty path asks for `/` (RFC 9110 4.2.3).
+    let root_page = exchange(&server, "GET http://t HTTP/1.1\r\nHost: t\r\n\r\n");
+    root_page.assert_status(200);
+    assert!(root_page.text().contains("Hello from reel"), "{root_page:?}");
+    let http10 = exchange(&server, "GET /page.txt HTTP/1.0\r\n\r\n");
+    assert_eq!(http10.text(), "page\n", "HTTP/1.0 needs no Host");
 }

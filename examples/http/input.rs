@@ -1,5 +1,6 @@
 //! A connection's read side: its read buffer, the one timer its reads wait
-//! under, and the body readers (`Content-Length` and chunked).
+//! under, and the body readers (`Content-Length`, and chunked through the
+//! `chunked` decoder).
 //!
 //! The buffer holds what was read and not yet used: the rest of a pipelined
 //! batch, the start of the next request. Heads are parsed in place (httparse
@@ -24,10 +25,8 @@ use reel::sync::Wait;
 use reel::time::{Sleep, sleep_until};
 
 use crate::buffers::Buffers;
+use crate::chunked;
 use crate::parse::{Framing, HEAD_LIMIT};
-
-/// The longest chunk-size line (with extensions) a chunked body may have.
-const CHUNK_LINE_LIMIT: usize = 1024;
 
 /// How a wait for more bytes ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -258,59 +257,17 @@ impl Input {
         }
     }
 
-    /// Decodes a chunked body (RFC 9112 section 7.1): size lines in hex
-    /// (extensions ignored), data, CRLF; after the last chunk, trailer lines
-    /// (skipped) until an empty one.
+    /// Decodes a chunked body (see `chunked`): the decoder takes what is
+    /// buffered, and what it leaves (a line not complete yet) stays pending
+    /// until more is read.
     async fn chunked(&mut self, stream: &TcpStream, max: usize) -> Result<Vec<u8>, Halt> {
+        let mut decoder = chunked::Decoder::new(max, HEAD_LIMIT);
         let mut body = Vec::new();
         loop {
-            let (line, whole) = self.line(stream, CHUNK_LINE_LIMIT).await?;
-            let size = std::str::from_utf8(&self.pending()[..line]).ok().and_then(|l| {
-                let digits = l.split(';').next().unwrap_or_default().trim();
-                usize::from_str_radix(digits, 16).ok().filter(|_| !digits.starts_with('+'))
-            });
-            self.consume(whole);
-            let Some(size) = size else {
-                return Err(Halt::Reject(400));
-            };
-            if size == 0 {
-                break;
-            }
-            if size > max.saturating_sub(body.len()) {
-                return Err(Halt::Reject(413));
-            }
-            self.take_into(stream, &mut body, size).await?;
-            let (end, whole) = self.line(stream, 0).await?;
-            self.consume(whole);
-            if end != 0 {
-                return Err(Halt::Reject(400));
-            }
-        }
-        let mut trailers = 0;
-        loop {
-            let (line, whole) = self.line(stream, HEAD_LIMIT).await?;
-            self.consume(whole);
-            trailers += whole;
-            if line == 0 {
+            let used = decoder.decode(self.pending(), &mut body).map_err(Halt::Reject)?;
+            self.consume(used);
+            if decoder.is_done() {
                 return Ok(body);
-            }
-            if trailers > HEAD_LIMIT {
-                return Err(Halt::Reject(431));
-            }
-        }
-    }
-
-    /// Waits until the pending bytes hold a whole line of at most `limit`
-    /// bytes; returns its length without the line end (`\r\n` or `\n`) and
-    /// with it, so the line is `pending()[..text]`, then `consume(whole)`.
-    async fn line(&mut self, stream: &TcpStream, limit: usize) -> Result<(usize, usize), Halt> {
-        loop {
-            if let Some(at) = self.pending().iter().position(|&b| b == b'\n') {
-                let text = if at > 0 && self.pending()[at - 1] == b'\r' { at - 1 } else { at };
-                return if text > limit { Err(Halt::Reject(400)) } else { Ok((text, at + 1)) };
-            }
-            if self.pending().len() > limit + 1 {
-                return Err(Halt::Reject(400));
             }
             self.more(stream).await?;
         }

@@ -36,6 +36,7 @@
 
 mod buffers;
 mod cache;
+mod chunked;
 mod clock;
 mod conn;
 mod files;

@@ -84,7 +84,7 @@ pub fn parse_head(
         Ok(httparse::Status::Complete(length)) if length <= HEAD_LIMIT => length,
         Ok(httparse::Status::Partial) if bytes.len() <= HEAD_LIMIT => return Ok(None),
         Ok(_) | Err(httparse::Error::TooManyHeaders) => return Err(431),
-        Err(httparse::Error::Version) if names_a_version(bytes) => return Err(505),
+        Err(httparse::Error::Version) if names_another_version(bytes) => return Err(505),
         Err(_) => return Err(400),
     };
     let (method, target) = (parsed.method.unwrap_or(""), parsed.path.unwrap_or(""));
@@ -100,8 +100,13 @@ pub fn parse_head(
         rules.see(header.name, &value);
         owned.push((header.name.to_owned(), value));
     }
+    // RFC 9112 section 3.2: an HTTP/1.1 request without Host, or any with
+    // more than one, is a 400, whatever the target's form.
+    if rules.hosts > 1 || (version == 1 && rules.hosts == 0) {
+        return Err(400);
+    }
     let keep_alive = if version == 1 { !rules.close } else { rules.keep_alive && !rules.close };
-    let framing = rules.framing(method, max_body);
+    let framing = rules.framing(method, version, max_body);
     let request = Request {
         method: method.to_owned(),
         path,
@@ -117,13 +122,21 @@ pub fn parse_head(
     )))
 }
 
-/// True if the request line ends in `HTTP/d.d`: a well-formed version
-/// httparse does not speak (505), rather than garbage (400).
-fn names_a_version(bytes: &[u8]) -> bool {
+/// True if the request line is `METHOD TARGET HTTP/d.d`, three parts: a
+/// well-formed version httparse does not speak (505). Anything else that
+/// fails on the version, such as a raw space inside the target (which
+/// makes four parts), is malformed (400).
+fn names_another_version(bytes: &[u8]) -> bool {
     let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    match line.rsplit(|&b| b == b' ').next() {
-        Some([b'H', b'T', b'T', b'P', b'/', major, b'.', minor]) => {
+    let mut parts = line.split(|&b| b == b' ');
+    let (Some(_method), Some(_target), Some(version), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] => {
             major.is_ascii_digit() && minor.is_ascii_digit()
         }
         _ => false,
@@ -141,6 +154,8 @@ struct Rules {
     close: bool,
     keep_alive: bool,
     expect_continue: bool,
+    /// `Host` header lines; a comma list counts as several.
+    hosts: usize,
 }
 
 impl Rules {
@@ -154,17 +169,24 @@ impl Rules {
         } else if name.eq_ignore_ascii_case("connection") {
             self.close |= tokens().any(|t| t.eq_ignore_ascii_case("close"));
             self.keep_alive |= tokens().any(|t| t.eq_ignore_ascii_case("keep-alive"));
+        } else if name.eq_ignore_ascii_case("host") {
+            self.hosts += value.split(',').count();
         } else if name.eq_ignore_ascii_case("expect") {
             self.expect_continue |= value.trim().eq_ignore_ascii_case("100-continue");
         }
     }
 
-    /// The body's framing, or the status that refuses the request.
-    fn framing(&self, method: &str, max_body: u64) -> Result<Framing, u16> {
-        if !self.codings.is_empty() {
+    /// The body's framing, or the status that refuses the request
+    /// (RFC 9112 section 6.1 and 6.3).
+    fn framing(&self, method: &str, version: u8, max_body: u64) -> Result<Framing, u16> {
+        if let Some(last) = self.codings.last() {
+            let chunks = self.codings.iter().filter(|c| *c == "chunked").count();
             return match () {
-                _ if !self.lengths.is_empty() => Err(400),
-                _ if self.codings == ["chunked"] => Ok(Framing::Chunked),
+                // Two framings, or a coding an HTTP/1.0 message cannot carry.
+                _ if !self.lengths.is_empty() || version == 0 => Err(400),
+                // The body's end is unknown unless chunked comes last, once.
+                _ if last != "chunked" || chunks > 1 => Err(400),
+                _ if self.codings.len() == 1 => Ok(Framing::Chunked),
                 _ => Err(501),
             };
         }
@@ -195,19 +217,21 @@ fn split_target(target: &str) -> Result<(String, Option<String>), u16> {
     // The origin form (`/a?b`), which is nearly every request, skips the
     // search for a scheme.
     let scheme = if target.starts_with('/') { None } else { target.split_once("://") };
-    let target = match scheme {
+    let (target, absolute) = match scheme {
         Some((scheme, rest))
             if scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https") =>
         {
-            &rest[rest.find(['/', '?']).unwrap_or(rest.len())..]
+            (&rest[rest.find(['/', '?']).unwrap_or(rest.len())..], true)
         }
-        _ => target,
+        _ => (target, false),
     };
     let (path, query) = match target.split_once('?') {
         Some((path, query)) => (path, Some(query.to_owned())),
         None => (target, None),
     };
-    let path = if path.is_empty() && query.is_some() { "/" } else { path };
+    // `http://host` and `http://host?q` ask for `/`: in the absolute form an
+    // empty path is `/` (RFC 9110 section 4.2.3).
+    let path = if path.is_empty() && absolute { "/" } else { path };
     if !path.starts_with('/') && path != "*" {
         return Err(400);
     }
@@ -267,7 +291,9 @@ mod tests {
     fn targets_split_into_path_and_query() {
         assert_eq!(split_target("/a/b?x=1#top"), Ok(("/a/b".into(), Some("x=1".into()))));
         assert_eq!(split_target("http://host:80/p?q"), Ok(("/p".into(), Some("q".into()))));
-        assert_eq!(split_target("http://host"), Err(400));
+        assert_eq!(split_target("http://host"), Ok(("/".into(), None)));
+        assert_eq!(split_target("http://host?q"), Ok(("/".into(), Some("q".into()))));
+        assert_eq!(split_target("?q"), Err(400));
         assert_eq!(split_target("etc/passwd"), Err(400));
     }
 
@@ -279,26 +305,36 @@ mod tests {
         assert!(head.keep_alive);
         let (head, _) = parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
         assert!(!head.keep_alive);
-        let framing = |h: &str| parse(h).unwrap().unwrap().0.framing;
-        assert_eq!(framing("POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\n"), Ok(Framing::Length(5)));
-        assert_eq!(
-            framing("POST / HTTP/1.1\r\nContent-Length: 5, 5\r\n\r\n"),
-            Ok(Framing::Length(5))
-        );
-        assert_eq!(
-            framing("POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n"),
-            Err(400)
-        );
-        assert_eq!(framing("POST / HTTP/1.1\r\nContent-Length: -5\r\n\r\n"), Err(400));
-        assert_eq!(framing("POST / HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n"), Err(413));
-        assert_eq!(
-            framing("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"),
-            Ok(Framing::Chunked)
-        );
-        assert_eq!(framing("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n"), Err(501));
-        let both = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 1\r\n\r\n";
-        assert_eq!(framing(both), Err(400));
-        assert_eq!(framing("POST / HTTP/1.1\r\n\r\n"), Err(411));
+        // A POST on HTTP/1.1 with these header lines after its Host.
+        let framing = |h: &str| {
+            let head = format!("POST / HTTP/1.1\r\nHost: x\r\n{h}\r\n");
+            parse(&head).unwrap().unwrap().0.framing
+        };
+        assert_eq!(framing("Content-Length: 5\r\n"), Ok(Framing::Length(5)));
+        assert_eq!(framing("Content-Length: 5, 5\r\n"), Ok(Framing::Length(5)));
+        assert_eq!(framing("Content-Length: 5\r\nContent-Length: 6\r\n"), Err(400));
+        assert_eq!(framing("Content-Length: -5\r\n"), Err(400));
+        assert_eq!(framing("Content-Length: 2000000\r\n"), Err(413));
+        assert_eq!(framing("Transfer-Encoding: chunked\r\n"), Ok(Framing::Chunked));
+        assert_eq!(framing("Transfer-Encoding: gzip, chunked\r\n"), Err(501));
+        for not_last in ["gzip", "chunked, gzip", "chunked, chunked"] {
+            assert_eq!(framing(&format!("Transfer-Encoding: {not_last}\r\n")), Err(400));
+        }
+        assert_eq!(framing("Transfer-Encoding: chunked\r\nContent-Length: 1\r\n"), Err(400));
+        assert_eq!(framing(""), Err(411));
+        let old = parse("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assert_eq!(old.unwrap().unwrap().0.framing, Err(400), "HTTP/1.0 cannot be chunked");
+    }
+
+    #[test]
+    fn host_is_required_once_in_http_1_1() {
+        assert_eq!(parse("GET / HTTP/1.1\r\n\r\n").unwrap_err(), 400);
+        assert_eq!(parse("GET http://x/ HTTP/1.1\r\n\r\n").unwrap_err(), 400);
+        assert_eq!(parse("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n").unwrap_err(), 400);
+        assert_eq!(parse("GET / HTTP/1.1\r\nHost: a, b\r\n\r\n").unwrap_err(), 400);
+        assert!(parse("GET / HTTP/1.0\r\n\r\n").unwrap().is_some(), "1.0 needs none");
+        let (head, _) = parse("GET http://x HTTP/1.1\r\nHost: x\r\n\r\n").unwrap().unwrap();
+        assert_eq!(head.request.path, "/");
     }
 
     #[test]
@@ -306,6 +342,8 @@ mod tests {
         assert!(parse("GET / HTTP/1.1\r\nHost: x\r\n").unwrap().is_none());
         assert_eq!(parse("GET / HTTP/2.0\r\n\r\n").unwrap_err(), 505);
         assert_eq!(parse("GET / FOO\r\n\r\n").unwrap_err(), 400);
+        assert_eq!(parse("GET /a b HTTP/1.1\r\nHost: x\r\n\r\n").unwrap_err(), 400);
+        assert_eq!(parse("GET /a b HTTP/2.0\r\n\r\n").unwrap_err(), 400);
         let huge = format!("GET / HTTP/1.1\r\nX: {}\r\n\r\n", "a".repeat(HEAD_LIMIT));
         assert_eq!(parse(&huge).unwrap_err(), 431);
         let many = format!("GET / HTTP/1.1\r\n{}\r\n", "X: y\r\n".repeat(MAX_HEADERS + 1));
