@@ -122,7 +122,8 @@ fn post_echo_returns_the_body_and_its_content_type() {
     let empty = client.request("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n");
     empty.assert_status(200);
     assert!(empty.body.is_empty());
-    assert_eq!(client.request("POST /echo?q=1 HTTP/1.1\r\nContent-Length: 1\r\n\r\nq").text(), "q");
+    let with_query = "POST /echo?q=1 HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\n\r\nq";
+    assert_eq!(client.request(with_query).text(), "q");
 }
 
 #[test]

@@ -15,12 +15,19 @@
 //!   within `VALID`, and until then the old version is served whole: its
 //!   bytes and its `ETag` together, never a mix.
 //! - Small files keep their bytes (a `206` is a slice of them), up to
-//!   [`CONTENT_BUDGET`] bytes in all; other files keep their descriptor and
-//!   are read (`pread`) or sent (`sendfile`) per request.
-//! - Bounded: at most [`MAX_ENTRIES`] paths. When full, entries past their
-//!   validity go; if none has, all go. A flood of distinct paths then costs
-//!   what the uncached path costs, and no more memory or descriptors.
-//! - One cache per worker, on its loop's thread: `RefCell`, no locks.
+//!   [`CONTENT_BUDGET`] bytes in all, and close their descriptor; other
+//!   files keep their descriptor and are read (`pread`) or sent
+//!   (`sendfile`) per request.
+//! - Descriptors are a budget: the entries hold at most `fd_budget` open
+//!   files (a quarter of the process's limit, shared by the workers), so
+//!   the cache can never starve `accept` or the next `open`. Past it, and
+//!   past [`MAX_ENTRIES`] paths, the least recently used entries go, an
+//!   eighth at a time (so eviction is not paid on every miss). A flood of
+//!   distinct paths then costs what the uncached path costs, and no more
+//!   memory or descriptors.
+//! - Transient failures (out of descriptors: `503`) are never cached.
+//! - One cache per worker, on its loop's thread: `RefCell`, no locks. No
+//!   borrow is held while a path is resolved, which may itself evict.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -49,15 +56,23 @@ pub enum Found {
     File(Rc<OpenFile>),
     /// A directory asked for without its trailing slash: `301`.
     Directory,
-    /// An error status (`400`, `403`, `404`).
+    /// An error status (`400`, `403`, `404`; `500` and `503` are not kept).
     Status(u16),
 }
 
-/// A regular file, open, with what its responses say about it.
+/// Where a file's bytes come from.
+pub enum Content {
+    /// The whole file, read once (its descriptor is closed).
+    Bytes(Box<[u8]>),
+    /// The open file, read or sent per request.
+    File(File),
+}
+
+/// A regular file, open or read, with what its responses say about it.
 pub struct OpenFile {
     /// The path it was opened at, which revalidation `stat`s.
     pub path: PathBuf,
-    pub file: File,
+    pub content: Content,
     pub len: u64,
     /// Modification time, seconds since the epoch.
     pub mtime: u64,
@@ -66,26 +81,22 @@ pub struct OpenFile {
     /// `mtime` as an IMF-fixdate.
     pub last_modified: String,
     pub content_type: &'static str,
-    /// The whole content, for a small file the budget had room for.
-    pub bytes: Option<Box<[u8]>>,
     /// What revalidation compares: device, inode, size, mtime, ctime.
     identity: [i64; 7],
 }
 
 impl OpenFile {
-    /// Describes `file`, opened at `path` with metadata `meta`; `bytes` is
-    /// its whole content if the caller read it.
-    pub fn new(path: PathBuf, file: File, meta: &Metadata, bytes: Option<Box<[u8]>>) -> OpenFile {
+    /// Describes the file at `path` with metadata `meta` and `content`.
+    pub fn new(path: PathBuf, content: Content, meta: &Metadata) -> OpenFile {
         let (len, mtime) = (meta.len(), meta.mtime().max(0) as u64);
         OpenFile {
             content_type: crate::files::mime_type(&path),
             path,
-            file,
+            content,
             len,
             mtime,
             etag: format!("\"{mtime:x}-{len:x}\""),
             last_modified: crate::clock::imf_fixdate(mtime),
-            bytes,
             identity: identity(meta),
         }
     }
@@ -98,7 +109,7 @@ impl OpenFile {
 
 impl std::fmt::Debug for OpenFile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let cached = self.bytes.is_some();
+        let cached = matches!(self.content, Content::Bytes(_));
         write!(f, "OpenFile({}, {} bytes, cached: {cached})", self.path.display(), self.len)
     }
 }
@@ -111,41 +122,96 @@ fn identity(meta: &Metadata) -> [i64; 7] {
 struct Entry {
     found: Found,
     checked: Instant,
+    /// The cache's use counter at this entry's last hit: smaller is older.
+    used: u64,
+}
+
+impl Entry {
+    fn content_len(&self) -> usize {
+        match &self.found {
+            Found::File(open) => match &open.content {
+                Content::Bytes(bytes) => bytes.len(),
+                Content::File(_) => 0,
+            },
+            _ => 0,
+        }
+    }
+
+    fn holds_descriptor(&self) -> bool {
+        matches!(&self.found, Found::File(open) if matches!(open.content, Content::File(_)))
+    }
 }
 
 /// The cache: request paths (decoded) to what they resolved to.
-#[derive(Default)]
 pub struct Cache {
     entries: RefCell<HashMap<String, Entry>>,
     /// File bytes the entries hold, at most `CONTENT_BUDGET`.
     content: Cell<usize>,
+    /// Open descriptors the entries hold, at most `fd_budget`.
+    descriptors: Cell<usize>,
+    fd_budget: usize,
+    /// Counts lookups: an entry's `used` is this count at its last hit.
+    uses: Cell<u64>,
 }
 
 impl Cache {
+    /// A cache whose entries hold at most `fd_budget` open descriptors.
+    pub fn new(fd_budget: usize) -> Cache {
+        Cache {
+            entries: RefCell::default(),
+            content: Cell::new(0),
+            descriptors: Cell::new(0),
+            fd_budget: fd_budget.max(1),
+            uses: Cell::new(0),
+        }
+    }
+
     /// What `path` resolves to: the cached answer while it is valid, else
-    /// `resolve()`'s, which is then cached.
+    /// `resolve()`'s, which is then cached (unless it is a transient error).
     pub fn lookup(&self, path: &str, resolve: impl FnOnce() -> Found) -> Found {
         let now = reel::time::now();
-        let mut entries = self.entries.borrow_mut();
-        if let Some(entry) = entries.get_mut(path) {
-            let fresh = now < entry.checked + VALID;
-            if fresh || matches!(&entry.found, Found::File(open) if open.unchanged()) {
-                if !fresh {
-                    entry.checked = now;
-                }
-                return entry.found.clone();
-            }
-            let stale = entries.remove(path);
-            self.forget(stale);
-        }
-        if entries.len() >= MAX_ENTRIES {
-            self.make_room(&mut entries, now);
+        self.uses.set(self.uses.get() + 1);
+        if let Some(found) = self.hit(path, now) {
+            return found;
         }
         let found = resolve();
-        let entry = Entry { found: found.clone(), checked: now };
-        self.content.set(self.content.get() + content_len(&entry));
-        entries.insert(path.to_string(), entry);
+        if !matches!(found, Found::Status(500 | 503)) {
+            self.insert(path, found.clone(), now);
+        }
         found
+    }
+
+    /// The entry for `path` if it is still good; a stale one is dropped.
+    fn hit(&self, path: &str, now: Instant) -> Option<Found> {
+        let mut entries = self.entries.borrow_mut();
+        let entry = entries.get_mut(path)?;
+        let fresh = now < entry.checked + VALID;
+        if fresh || matches!(&entry.found, Found::File(open) if open.unchanged()) {
+            if !fresh {
+                entry.checked = now;
+            }
+            entry.used = self.uses.get();
+            return Some(entry.found.clone());
+        }
+        let stale = entries.remove(path);
+        drop(entries);
+        stale.inspect(|stale| self.forget(stale));
+        None
+    }
+
+    fn insert(&self, path: &str, found: Found, now: Instant) {
+        let entry = Entry { found, checked: now, used: self.uses.get() };
+        self.content.set(self.content.get() + entry.content_len());
+        self.descriptors.set(self.descriptors.get() + usize::from(entry.holds_descriptor()));
+        if let Some(old) = self.entries.borrow_mut().insert(path.to_owned(), entry) {
+            self.forget(&old);
+        }
+        if self.entries.borrow().len() > MAX_ENTRIES {
+            self.evict(|_| true, MAX_ENTRIES / 8);
+        }
+        if self.descriptors.get() > self.fd_budget {
+            self.evict(Entry::holds_descriptor, self.fd_budget.div_ceil(8));
+        }
     }
 
     /// True if `len` more bytes of content fit the budget.
@@ -153,27 +219,93 @@ impl Cache {
         len <= SMALL && self.content.get() + len as usize <= CONTENT_BUDGET
     }
 
-    /// Drops the entries past their validity, or all of them if none is.
-    fn make_room(&self, entries: &mut HashMap<String, Entry>, now: Instant) {
-        entries.retain(|_, entry| now < entry.checked + VALID);
-        if entries.len() >= MAX_ENTRIES {
-            entries.clear();
-        }
-        let held = entries.values().map(content_len).sum();
-        self.content.set(held);
+    /// Closes every descriptor the cache holds: the process is out of them
+    /// (EMFILE), and a request for a file that exists must not fail for it.
+    /// Those still sending a response close when it is done.
+    pub fn shed_descriptors(&self) -> usize {
+        let before = self.descriptors.get();
+        self.evict(Entry::holds_descriptor, usize::MAX);
+        before - self.descriptors.get()
     }
 
-    fn forget(&self, entry: Option<Entry>) {
-        if let Some(entry) = entry {
-            self.content.set(self.content.get() - content_len(&entry));
+    /// Drops the `count` least recently used entries that `which` picks.
+    fn evict(&self, which: fn(&Entry) -> bool, count: usize) {
+        let mut entries = self.entries.borrow_mut();
+        let mut ages: Vec<u64> = entries.values().filter(|e| which(e)).map(|e| e.used).collect();
+        if ages.is_empty() {
+            return;
         }
+        let cut = count.min(ages.len()) - 1;
+        let (_, &mut oldest_kept, _) = ages.select_nth_unstable(cut);
+        let mut dropped = Vec::new();
+        entries.retain(|_, entry| {
+            let go = which(entry) && entry.used <= oldest_kept;
+            if go {
+                dropped.push((entry.content_len(), entry.holds_descriptor()));
+            }
+            !go
+        });
+        drop(entries);
+        for (content, descriptor) in dropped {
+            self.content.set(self.content.get() - content);
+            self.descriptors.set(self.descriptors.get() - usize::from(descriptor));
+        }
+    }
+
+    fn forget(&self, entry: &Entry) {
+        self.content.set(self.content.get() - entry.content_len());
+        self.descriptors.set(self.descriptors.get() - usize::from(entry.holds_descriptor()));
+    }
+
+    /// Descriptors the entries hold now.
+    #[cfg(test)]
+    fn descriptors(&self) -> usize {
+        self.descriptors.get()
     }
 }
 
-/// The file bytes `entry` holds.
-fn content_len(entry: &Entry) -> usize {
-    match &entry.found {
-        Found::File(open) => open.bytes.as_ref().map_or(0, |bytes| bytes.len()),
-        _ => 0,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_file(dir: &std::path::Path, name: &str) -> Found {
+        let path = dir.join(name);
+        std::fs::write(&path, name).unwrap();
+        let file = File::open(&path).unwrap();
+        let meta = file.metadata().unwrap();
+        Found::File(Rc::new(OpenFile::new(path, Content::File(file), &meta)))
+    }
+
+    #[test]
+    fn descriptors_stay_within_the_budget_and_the_least_recently_used_go() {
+        let dir = std::env::temp_dir().join(format!("reel-cache-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        reel::run(async move {
+            let cache = Cache::new(16);
+            for i in 0..16 {
+                cache.lookup(&format!("/f{i}"), || open_file(&dir, &format!("f{i}")));
+            }
+            // f0 is used again, so f1 is now the oldest.
+            cache.lookup("/f0", || panic!("f0 is cached"));
+            cache.lookup("/f16", || open_file(&dir, "f16"));
+            assert!(cache.descriptors() <= 16, "{}", cache.descriptors());
+            cache.lookup("/f0", || panic!("f0 was used lately: kept"));
+            let mut resolved_again = false;
+            cache.lookup("/f1", || {
+                resolved_again = true;
+                open_file(&dir, "f1")
+            });
+            assert!(resolved_again, "f1 was the least recently used: evicted");
+            cache.lookup("/missing", || Found::Status(503));
+            let mut again = false;
+            cache.lookup("/missing", || {
+                again = true;
+                Found::Status(404)
+            });
+            assert!(again, "a 503 is not cached");
+            assert!(cache.shed_descriptors() > 0);
+            assert_eq!(cache.descriptors(), 0);
+            let _ = std::fs::remove_dir_all(&dir);
+        });
     }
 }

@@ -33,7 +33,7 @@ use reel::net::TcpStream;
 use reel::sync::Wait;
 use reel::time::Sleep;
 
-use crate::cache::OpenFile;
+use crate::cache::{Content, OpenFile};
 use crate::files::percent_encode;
 use crate::input::{Filled, Halt, Input};
 use crate::parse::{self, Framing, Head};
@@ -218,21 +218,24 @@ impl Conn<'_> {
     /// `pread`s on the loop's thread, page-cache reads, as nginx does
     /// without its thread pool: a cold disk would stall this worker.
     async fn send_file(&mut self, open: &OpenFile, offset: u64, len: u64) -> io::Result<()> {
-        if let Some(bytes) = &open.bytes {
-            self.out.extend_from_slice(&bytes[offset as usize..][..len as usize]);
-            return Ok(());
-        }
+        let file = match &open.content {
+            Content::Bytes(bytes) => {
+                self.out.extend_from_slice(&bytes[offset as usize..][..len as usize]);
+                return Ok(());
+            }
+            Content::File(file) => file,
+        };
         if len <= CHUNK as u64 {
             let at = self.out.len();
             self.out.resize(at + len as usize, 0);
-            return open.file.read_exact_at(&mut self.out[at..], offset);
+            return file.read_exact_at(&mut self.out[at..], offset);
         }
         // The head (and any responses before it) shares the file's first
         // segment rather than going out as a small packet of its own.
         self.write_out(true).await?;
         let (limit, mut done) = (self.app.config.send_timeout, 0);
         while done < len {
-            let (file, at, rest) = (&open.file, offset + done, len - done);
+            let (at, rest) = (offset + done, len - done);
             let n = sent_within(limit, |cx| self.stream.poll_sendfile(cx, file, at, rest)).await?;
             if n == 0 {
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ended early"));

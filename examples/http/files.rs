@@ -21,7 +21,7 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use crate::cache::{Cache, Found, OpenFile};
+use crate::cache::{Cache, Content, Found, OpenFile};
 use crate::clock;
 use crate::parse::Request;
 use crate::ranges::{Range, parse_range};
@@ -34,16 +34,19 @@ pub struct Files {
     root: PathBuf,
     /// What request paths resolved to, for a second (see `cache`).
     cache: Cache,
+    /// When the last "out of file descriptors" warning went out.
+    out_of_fds: OutOfFds,
 }
 
 impl Files {
-    /// Serves `root`, which must be an existing directory.
-    pub fn new(root: &Path) -> io::Result<Files> {
+    /// Serves `root`, which must be an existing directory; its cache holds
+    /// at most `fd_budget` open files.
+    pub fn new(root: &Path, fd_budget: usize) -> io::Result<Files> {
         let root = root.canonicalize()?;
         if !root.is_dir() {
             return Err(io::Error::new(ErrorKind::NotADirectory, format!("{}", root.display())));
         }
-        Ok(Files { root, cache: Cache::default() })
+        Ok(Files { root, cache: Cache::new(fd_budget), out_of_fds: OutOfFds::default() })
     }
 
     /// The response for a request no route took.
@@ -61,6 +64,7 @@ impl Files {
                 }
                 Response::error(301).header("Location", location)
             }
+            Found::Status(503) => Response::error(503).header("Retry-After", "1"),
             Found::Status(status) => Response::error(status),
         }
     }
@@ -103,30 +107,38 @@ impl Files {
         self.open_file(full, file, &meta)
     }
 
-    /// The cache's description of a regular file, its bytes read if small.
+    /// The cache's description of a regular file: a small one is read
+    /// whole and its descriptor closed; a larger one stays open.
     fn open_file(&self, path: PathBuf, file: File, meta: &Metadata) -> Found {
-        let bytes = self.cache.has_room_for(meta.len()).then(|| {
+        let content = if self.cache.has_room_for(meta.len()) {
             let mut bytes = vec![0; meta.len() as usize].into_boxed_slice();
-            file.read_exact_at(&mut bytes, 0).map(|()| bytes)
-        });
-        match bytes.transpose() {
-            Ok(bytes) => Found::File(Rc::new(OpenFile::new(path, file, meta, bytes))),
-            Err(e) => {
-                log::warn!("reading {}: {e}", path.display());
-                Found::Status(404)
+            match file.read_exact_at(&mut bytes, 0) {
+                Ok(()) => Content::Bytes(bytes),
+                Err(e) => {
+                    log::warn!("reading {}: {e}", path.display());
+                    return Found::Status(500);
+                }
             }
-        }
+        } else {
+            Content::File(file)
+        };
+        Found::File(Rc::new(OpenFile::new(path, content, meta)))
     }
 
     /// Opens `path` and checks where it really is; errors are statuses.
+    /// Out of descriptors, the cache gives its own back and the open is
+    /// tried once more; if it still fails, `503`: a file that exists is
+    /// never a `404` for want of a descriptor.
     fn open(&self, path: &Path) -> Result<(File, Metadata), u16> {
-        let opened = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path);
-        let file = opened.map_err(|e| -> u16 {
-            match e.kind() {
-                ErrorKind::PermissionDenied => 403,
-                _ => 404, // NotFound, NotADirectory (`/file.html/`), a symlink loop
+        let open = || OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path);
+        let file = match open() {
+            Err(e) if out_of_descriptors(&e) => {
+                let shed = self.cache.shed_descriptors();
+                open().inspect_err(|e| self.out_of_fds.warn(path, shed, e))
             }
-        })?;
+            opened => opened,
+        };
+        let file = file.map_err(|e| status_of(&e))?;
         if !self.confined(&file, path) {
             log::warn!("refused {}: it resolves outside the root", path.display());
             return Err(403);
@@ -142,6 +154,44 @@ impl Files {
         let real = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
             .or_else(|_| path.canonicalize());
         real.is_ok_and(|real| real.starts_with(&self.root))
+    }
+}
+
+/// EMFILE (this process) or ENFILE (the system).
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
+/// The status for a failed `open`: only a path that is not there is `404`.
+fn status_of(e: &io::Error) -> u16 {
+    match e.raw_os_error() {
+        Some(libc::ENOENT | libc::ENOTDIR | libc::ELOOP | libc::ENAMETOOLONG) => 404,
+        Some(libc::EACCES | libc::EPERM) => 403,
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM) => 503,
+        _ => {
+            log::warn!("open failed: {e}");
+            500
+        }
+    }
+}
+
+/// Warns about running out of descriptors at most once a second.
+#[derive(Default)]
+struct OutOfFds(std::cell::Cell<Option<std::time::Instant>>);
+
+impl OutOfFds {
+    fn warn(&self, path: &Path, shed: usize, e: &io::Error) {
+        let now = reel::time::now();
+        if self.0.get().is_some_and(|at| now - at < std::time::Duration::from_secs(1)) {
+            return;
+        }
+        self.0.set(Some(now));
+        if out_of_descriptors(e) {
+            log::warn!(
+                "out of file descriptors opening {} (the cache gave back {shed}): 503",
+                path.display()
+            );
+        }
     }
 }
 
@@ -273,6 +323,17 @@ mod tests {
         assert_eq!(mime_type(Path::new("/a.tar.gz")), "application/octet-stream");
         assert_eq!(mime_type(Path::new("/noext")), "application/octet-stream");
         assert_eq!(mime_type(Path::new("/f.svg")), "image/svg+xml");
+    }
+
+    #[test]
+    fn only_a_missing_path_is_404_and_out_of_descriptors_is_503() {
+        let status = |errno| status_of(&io::Error::from_raw_os_error(errno));
+        for missing in [libc::ENOENT, libc::ENOTDIR, libc::ELOOP, libc::ENAMETOOLONG] {
+            assert_eq!(status(missing), 404);
+        }
+        assert_eq!((status(libc::EACCES), status(libc::EPERM)), (403, 403));
+        assert_eq!((status(libc::EMFILE), status(libc::ENFILE)), (503, 503));
+        assert_eq!(status(libc::EIO), 500);
     }
 
     #[test]

@@ -217,7 +217,7 @@ mod tests {
                 body_timeout: Duration::from_secs(1),
                 send_timeout: Duration::from_secs(1),
             };
-            let mut app = App::new(config, Files::new(&root).unwrap(), 0);
+            let mut app = App::new(config, Files::new(&root, 16).unwrap(), 0);
             app.route("/fails", |_req| async { Err::<Response, _>("the database is down") });
             app.route("/works", |_req| async { Ok::<_, String>(Response::text(201, "made\n")) });
             assert_eq!(app.respond(request("/fails")).await.status, 500);

@@ -7,10 +7,12 @@
 //! main thread prints `listening on http://IP:PORT` once all have.
 //!
 //! Stop: every worker listens for SIGINT and SIGTERM itself (one arrival
-//! wakes every listener in the process). It then closes its listener, sets
-//! its app's stop flag (idle connections close at once; busy ones finish
-//! their request, answer it with `Connection: close`, and close), and waits
-//! up to `GRACE` for them before cancelling the rest.
+//! wakes every listener in the process). It then closes its listener
+//! (taking in what the kernel had queued in its backlog first), sets its
+//! app's stop flag (a connection with a request already received answers
+//! it with `Connection: close`; an idle one closes the lingering way; a
+//! busy one finishes its response, with `Connection: close`), and waits up
+//! to `GRACE` for them before cancelling the rest.
 
 use std::future::poll_fn;
 use std::io::{self, Write};
@@ -44,6 +46,8 @@ struct Setup {
     addr: SocketAddr,
     root: PathBuf,
     config: Config,
+    /// The most open files this worker's cache may hold.
+    fd_budget: usize,
 }
 
 /// Runs `workers` workers on `host:port` until a signal stops them all.
@@ -51,8 +55,15 @@ pub fn run(host: &str, port: u16, workers: usize, root: PathBuf, config: Config)
     let addr = (host, port).to_socket_addrs()?.next().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidInput, format!("{host}: no address"))
     })?;
+    // Every connection and cached file is a descriptor: raise the soft
+    // limit to the hard one (Go's runtime does so at start), and give the
+    // open-file caches a quarter of it, shared by the workers, so they can
+    // never starve accept.
+    let limit = reel::raise_open_file_limit().map_or(1024, |limit| limit.soft);
+    let fd_budget = usize::try_from(limit / 4 / workers as u64).unwrap_or(usize::MAX).max(1);
+    log::debug!("open-file limit {limit}: each worker's cache holds at most {fd_budget} files");
     let (ready, readies) = channel();
-    let mut setup = Setup { index: 0, addr, root, config };
+    let mut setup = Setup { index: 0, addr, root, config, fd_budget };
     let mut threads = vec![start(setup.clone(), ready.clone())?];
     // Worker 0's real address (its port, if 0 was asked) is everyone's.
     setup.addr = readies.recv().map_err(|_| io::Error::other("worker 0 died"))??;
@@ -83,10 +94,10 @@ fn start(
 
 /// One worker: listen, report ready, serve until a signal, stop gracefully.
 async fn worker(setup: Setup, ready: Sender<io::Result<SocketAddr>>) -> io::Result<()> {
-    let Setup { index, addr, root, config } = setup;
+    let Setup { index, addr, root, config, fd_budget } = setup;
     let started = async {
         let signals = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
-        let app = Rc::new(App::new(config, Files::new(&root)?, index));
+        let app = Rc::new(App::new(config, Files::new(&root, fd_budget)?, index));
         let shared = app.clone();
         let options = ServerOptions::new().reuse_port(true);
         let server = start_tcp_server(addr, options, move |stream, peer| {

@@ -156,11 +156,16 @@ impl Server {
         ip: Ipv4Addr,
         env: &[(&str, &str)],
     ) -> Server {
-        let mut child = Command::new(example_binary(name))
-            .args(["--port", "0"])
-            .args(args)
-            .env("RUST_LOG", "info")
-            .envs(env.iter().copied())
+        let mut command = Command::new(example_binary(name));
+        command.args(["--port", "0"]).args(args).env("RUST_LOG", "info").envs(env.iter().copied());
+        Self::start_command(command, prefix, ip)
+    }
+
+    /// Starts `command` (an example with its arguments, or a shell that
+    /// execs one) and waits for its first stdout line, `{prefix}{ip}:PORT`.
+    pub fn start_command(mut command: Command, prefix: &str, ip: Ipv4Addr) -> Server {
+        let name = command.get_program().to_string_lossy().into_owned();
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
