@@ -6,11 +6,12 @@
 //!
 //! Busy connections hand their buffers back after every response and take
 //! them again for the next request: a push and a pop here, no allocation.
-//! The pool keeps at most `KEEP` of each kind, and no write buffer that a
-//! large pipelined batch grew past `LARGEST_KEPT`, so it holds at most a few
-//! MiB however many connections came and went.
+//! The pool is bounded in count and in bytes: at most `KEEP` read buffers
+//! (1 MiB), and write buffers up to `WRITE_BYTES` in all, none that a large
+//! pipelined batch grew past `LARGEST_KEPT`. So it holds at most 2 MiB per
+//! worker however many connections came and went.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// The read buffer's size: a whole head at its limit, with room to spare
 /// for what a pipelining client sends after it.
@@ -22,11 +23,16 @@ const KEEP: usize = 64;
 /// Write buffers larger than this are freed, not kept.
 const LARGEST_KEPT: usize = 128 * 1024;
 
+/// The most bytes of write buffers kept, in all.
+pub const WRITE_BYTES: usize = 1024 * 1024;
+
 /// One worker's spare buffers (single thread: `RefCell`, no lock).
 #[derive(Default)]
 pub struct Buffers {
     reads: RefCell<Vec<Box<[u8]>>>,
     writes: RefCell<Vec<Vec<u8>>>,
+    /// The capacity of the kept write buffers, at most `WRITE_BYTES`.
+    write_bytes: Cell<usize>,
 }
 
 impl Buffers {
@@ -46,15 +52,20 @@ impl Buffers {
 
     /// An empty write buffer, with room from its last use if it had one.
     pub fn take_write(&self) -> Vec<u8> {
-        self.writes.borrow_mut().pop().unwrap_or_default()
+        let spare = self.writes.borrow_mut().pop().unwrap_or_default();
+        self.write_bytes.set(self.write_bytes.get() - spare.capacity());
+        spare
     }
 
     /// Takes a write buffer back, emptied.
     pub fn give_write(&self, mut buffer: Vec<u8>) {
         let mut writes = self.writes.borrow_mut();
-        if buffer.capacity() > 0 && buffer.capacity() <= LARGEST_KEPT && writes.len() < KEEP {
+        let size = buffer.capacity();
+        let fits = size > 0 && size <= LARGEST_KEPT && self.write_bytes.get() + size <= WRITE_BYTES;
+        if fits && writes.len() < KEEP {
             buffer.clear();
             writes.push(buffer);
+            self.write_bytes.set(self.write_bytes.get() + size);
         }
     }
 }
@@ -78,6 +89,22 @@ mod tests {
         }
         buffers.give_write(Vec::with_capacity(LARGEST_KEPT + 1));
         assert_eq!(buffers.reads.borrow().len(), KEEP);
+        for _ in 0..KEEP {
+            buffers.take_write();
+        }
+        for _ in 0..KEEP {
+            buffers.give_write(Vec::with_capacity(LARGEST_KEPT));
+        }
+        let kept: usize = buffers.writes.borrow().iter().map(Vec::capacity).sum();
+        assert!(kept <= WRITE_BYTES, "{kept} bytes of write buffers kept");
+        assert_eq!(kept, buffers.write_bytes.get());
+        for _ in 0..KEEP {
+            buffers.take_write();
+        }
+        assert_eq!(buffers.write_bytes.get(), 0);
+        for _ in 0..KEEP + 10 {
+            buffers.give_write(Vec::with_capacity(100));
+        }
         buffers.give_read(Box::default());
         assert!(buffers.reads.borrow().iter().all(|r| r.len() == READ_BUFFER));
         assert_eq!(buffers.writes.borrow().len(), KEEP);

@@ -157,12 +157,15 @@ impl App {
                 Response::error(500)
             }
             Err(panic) => {
+                // One line, with where: reel's panic hook printed nothing
+                // and captured no backtrace, and kept the location for us.
                 let message = panic
                     .downcast_ref::<&str>()
                     .map(|s| s.to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
-                log::error!("handler panicked: {message}");
+                let at = reel::take_panic_location().unwrap_or_else(|| "?".into());
+                log::error!("handler panicked at {at}: {message}");
                 Response::error(500)
             }
         }
