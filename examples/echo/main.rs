@@ -30,6 +30,7 @@ mod clock;
 mod idle;
 mod plain;
 mod protocol;
+mod reply;
 
 use std::fmt;
 use std::io::{self, Write};

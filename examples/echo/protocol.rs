@@ -10,33 +10,11 @@ use std::time::Instant;
 use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader, StreamWriter};
 
-use crate::clock::iso8601_now;
+use crate::reply::{Reply, respond};
 use crate::{Config, Ending, IdleTimer, LINGER};
 
 /// The longest line a client may send.
 pub const MAX_LINE: usize = 1024;
-
-/// What a line asks for.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Reply {
-    /// Answer with this line and go on.
-    Line(String),
-    /// Say `Goodbye!` and close.
-    Quit,
-    /// The seeds' failing handler: `boom` makes it fail.
-    Boom,
-}
-
-/// The reply to one line (without its line ending), as the seeds define it.
-pub fn respond(text: &str) -> Reply {
-    match text.trim().to_ascii_uppercase().as_str() {
-        "QUIT" => Reply::Quit,
-        "TIME" => Reply::Line(format!("Server time: {}", iso8601_now())),
-        "HELP" => Reply::Line("Commands: TIME, QUIT, HELP, or any text for echo".into()),
-        "BOOM" => Reply::Boom,
-        _ => Reply::Line(format!("Echo: {text}")),
-    }
-}
 
 /// Serves one client until QUIT, EOF, the idle timeout or shutdown.
 pub async fn serve(stream: TcpStream, config: &Config) -> io::Result<Ending> {
@@ -134,20 +112,4 @@ async fn bye(
     writer.wait_closed().await?;
     reader.into_inner().discard_until_eof(LINGER).await?;
     Ok(ending)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn commands_answer_as_the_seeds_say() {
-        assert_eq!(respond("quit"), Reply::Quit);
-        assert_eq!(respond("boom"), Reply::Boom);
-        assert_eq!(respond("hello there"), Reply::Line("Echo: hello there".into()));
-        let Reply::Line(help) = respond("HELP") else { panic!("HELP answers") };
-        assert!(help.starts_with("Commands: TIME, QUIT"));
-        let Reply::Line(time) = respond("time") else { panic!("TIME answers") };
-        assert!(time.starts_with("Server time: 20") && time.ends_with('Z'), "{time}");
-    }
 }

@@ -34,11 +34,11 @@ use reel::sync::Wait;
 use reel::time::Sleep;
 
 use crate::cache::{Content, OpenFile};
-use crate::files::percent_encode;
 use crate::input::{Filled, Halt, Input};
 use crate::parse::{self, Framing, Head};
 use crate::response::{Body, Response, write_head};
 use crate::routes::{App, Stats};
+use crate::target::percent_encode;
 
 /// Files up to this size that the cache holds no bytes of are read whole
 /// into the response; larger ones are `sendfile`d, so a connection holds at

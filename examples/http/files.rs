@@ -26,6 +26,7 @@ use crate::clock;
 use crate::parse::Request;
 use crate::ranges::{Range, parse_range};
 use crate::response::{Body, Response};
+use crate::target::{percent_encode, relative_path};
 
 /// Serves the files under one directory.
 pub struct Files {
@@ -195,23 +196,6 @@ impl OutOfFds {
     }
 }
 
-/// The decoded request path as a path relative to the root: empty and `.`
-/// segments dropped, `..` refused (403).
-pub fn relative_path(decoded: &str) -> Result<PathBuf, u16> {
-    let mut relative = PathBuf::new();
-    for segment in decoded.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => return Err(403),
-            _ => relative.push(segment),
-        }
-    }
-    // `push` of an absolute path would replace the root; none can get here
-    // (segments hold no `/`), and this says so.
-    debug_assert!(relative.is_relative());
-    Ok(relative)
-}
-
 /// The response for an open regular file: `200`, `206`, `304` or `416`.
 fn file_response(request: &Request, open: Rc<OpenFile>) -> Response {
     let (len, etag) = (open.len, open.etag.as_str());
@@ -288,33 +272,9 @@ const MIME_TYPES: [(&str, &str); 16] = [
     ("xml", "text/xml"),
 ];
 
-/// Escapes what may not stand in a path as is (for `Location`, and the
-/// access log): spaces, controls and non-ASCII bytes among them.
-pub fn percent_encode(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for &b in path.as_bytes() {
-        if b.is_ascii_alphanumeric() || b"/-._~!$&'()*+,;=:@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn paths_stay_under_the_root() {
-        assert_eq!(relative_path("/a/./b//c.html"), Ok(PathBuf::from("a/b/c.html")));
-        assert_eq!(relative_path("/"), Ok(PathBuf::new()));
-        assert_eq!(relative_path("/../etc/passwd"), Err(403));
-        assert_eq!(relative_path("/a/../../b"), Err(403));
-        assert_eq!(relative_path("/a/.."), Err(403));
-        assert_eq!(relative_path("/..."), Ok(PathBuf::from("...")));
-    }
 
     #[test]
     fn mime_types() {
@@ -334,10 +294,5 @@ mod tests {
         assert_eq!((status(libc::EACCES), status(libc::EPERM)), (403, 403));
         assert_eq!((status(libc::EMFILE), status(libc::ENFILE)), (503, 503));
         assert_eq!(status(libc::EIO), 500);
-    }
-
-    #[test]
-    fn locations_are_escaped() {
-        assert_eq!(percent_encode("/a b/é"), "/a%20b/%C3%A9");
     }
 }

@@ -28,11 +28,14 @@
 //!
 //! The modules, in the order a request meets them: `workers` (threads,
 //! listeners, signals), `conn` (one connection's request loop), `input`
-//! (reading: buffer, timeouts, bodies), `parse` (httparse and the framing
-//! rules), `routes` (the app and its handlers), `files` (static files),
-//! `cache` (what paths resolved to, for a second), `ranges` (the `Range`
-//! header), `response` (the response type and its head), `buffers` (read
-//! and write buffers, lent while a connection is busy), `clock` (dates).
+//! (reading: buffer, timeouts, bodies), `chunked` (the chunked body
+//! decoder), `parse` (httparse and the framing rules), `target` (the
+//! request target: path, query, decoding), `routes` (the app and its
+//! handlers), `files` (static files), `cache` (what paths resolved to, for
+//! a second), `ranges` (the `Range` header), `response` (the response type
+//! and its head), `buffers` (read and write buffers, lent while a
+//! connection is busy), `clock` (dates). `chunked`, `parse`, `target` and
+//! `ranges` depend on nothing else here: the fuzz targets include them.
 
 mod buffers;
 mod cache;
@@ -45,6 +48,7 @@ mod parse;
 mod ranges;
 mod response;
 mod routes;
+mod target;
 mod workers;
 
 use std::fs::OpenOptions;
