@@ -147,6 +147,25 @@ fn an_overlong_line_is_refused_without_growing_the_buffer_and_the_reader_goes_on
 }
 
 #[test]
+fn after_an_overrun_read_exact_also_starts_at_the_next_record() {
+    reel::run(async {
+        let (mut reader, _writer, peer) = with_peer_limit(16, |mut s| {
+            s.write_all(&[b'x'; 100]).expect("write");
+            s.write_all(b"\n0123rest").expect("write");
+        })
+        .await;
+        let err = bounded(reader.read_line()).await.expect_err("over the limit");
+        assert!(LimitOverrun::is(&err), "{err}");
+        // Found by the stream_reader_records fuzzer: read_exact used to
+        // return the middle of the overlong line, depending on how the
+        // input had been split into reads.
+        assert_eq!(bounded(reader.read_exact(4)).await.unwrap(), b"0123");
+        assert_eq!(bounded(reader.read(100)).await.unwrap(), b"rest");
+        peer.join().expect("peer");
+    });
+}
+
+#[test]
 fn drain_waits_while_the_peer_does_not_read_and_resumes_when_it_does() {
     reel::run(async {
         let (start_reading, go) = mpsc::channel::<()>();

@@ -153,6 +153,8 @@ struct Rules {
     lengths: Vec<Option<u64>>,
     /// Every transfer-coding named, in order, lowercased.
     codings: Vec<String>,
+    /// `Transfer-Encoding` lines, empty ones included.
+    coding_lines: usize,
     close: bool,
     keep_alive: bool,
     expect_continue: bool,
@@ -167,6 +169,7 @@ impl Rules {
             let number = |t: &str| t.bytes().all(|b| b.is_ascii_digit()).then(|| t.parse().ok())?;
             self.lengths.extend(value.split(',').map(|t| number(t.trim())));
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
+            self.coding_lines += 1;
             self.codings.extend(tokens().map(str::to_ascii_lowercase));
         } else if name.eq_ignore_ascii_case("connection") {
             self.close |= tokens().any(|t| t.eq_ignore_ascii_case("close"));
@@ -181,6 +184,10 @@ impl Rules {
     /// The body's framing, or the status that refuses the request
     /// (RFC 9112 section 6.1 and 6.3).
     fn framing(&self, method: &str, version: u8, max_body: u64) -> Result<Framing, u16> {
+        if self.coding_lines > 0 && self.codings.is_empty() {
+            // `Transfer-Encoding:` naming nothing: no framing anyone agrees on.
+            return Err(400);
+        }
         if let Some(last) = self.codings.last() {
             let chunks = self.codings.iter().filter(|c| *c == "chunked").count();
             return match () {
@@ -239,7 +246,7 @@ mod tests {
         assert_eq!(framing("Content-Length: 2000000\r\n"), Err(413));
         assert_eq!(framing("Transfer-Encoding: chunked\r\n"), Ok(Framing::Chunked));
         assert_eq!(framing("Transfer-Encoding: gzip, chunked\r\n"), Err(501));
-        for not_last in ["gzip", "chunked, gzip", "chunked, chunked"] {
+        for not_last in ["gzip", "chunked, gzip", "chunked, chunked", "", " , "] {
             assert_eq!(framing(&format!("Transfer-Encoding: {not_last}\r\n")), Err(400));
         }
         assert_eq!(framing("Transfer-Encoding: chunked\r\nContent-Length: 1\r\n"), Err(400));

@@ -20,7 +20,9 @@ const CHUNK: usize = 16 * 1024;
 /// Ground rule: the buffer never holds more than `limit` bytes of a peer's
 /// input. A line or separator not found within the limit is a
 /// [`LimitOverrun`] error; the overlong record is then skipped through its
-/// separator, so the next `read_line` starts at the next record.
+/// separator, so the next read of any kind (`read_line`, `read_until`,
+/// `read_exact`, `read`) starts at the next record, however the input was
+/// split into reads.
 pub struct StreamReader<R = OwnedReadHalf> {
     source: R,
     /// Read-ahead: `buf[start..]` is data not yet returned.
@@ -64,6 +66,7 @@ impl<R: AsyncRead> StreamReader<R> {
         if n == 0 {
             return Ok(Vec::new());
         }
+        poll_fn(|cx| self.poll_skip(cx)).await?;
         if self.buffered() == 0 && !self.eof {
             poll_fn(|cx| self.poll_fill(cx, n.min(self.limit).max(1))).await?;
         }
@@ -121,6 +124,7 @@ impl<R: AsyncRead> StreamReader<R> {
     /// stream an [`IncompleteRead`] error carrying the bytes that did come.
     /// `n` is the caller's choice, so it is not bounded by the limit.
     pub async fn read_exact(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        poll_fn(|cx| self.poll_skip(cx)).await?;
         while self.buffered() < n {
             if self.eof {
                 let partial = self.take(self.buffered());
