@@ -43,6 +43,8 @@
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
 //! | [`sync`] | semaphores, events, channels, gather/select | `asyncio.Semaphore`, `Event`, `Queue`, `gather`, `wait` |
 //! | [`signal`] | signals as events on the loop | `loop.add_signal_handler` |
+//! | `panic` | how a task's panic is reported: one line, no backtrace | the loop's exception handler |
+//! | `limits` | the limit on open files, raised at a server's start | `resource.setrlimit` |
 //!
 //! ## Ground rules
 //!
