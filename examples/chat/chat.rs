@@ -13,11 +13,6 @@ use crate::outbox::Outbox;
 /// The room everyone starts in; it never disappears.
 pub const LOBBY: &str = "lobby";
 
-/// Names and rooms: 1 to 20 ASCII letters, digits or `_`.
-pub fn valid_name(name: &str) -> bool {
-    (1..=20).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
 pub struct Chat {
     /// Everyone who has joined, by name.
     users: HashMap<String, User>,

@@ -1,10 +1,11 @@
 //! The slash commands (`/help`, `/list`, `/who`, `/rooms`, `/join`, `/msg`,
-//! `/quit`), answered on the caller's outbox.
+//! `/quit`), answered on the caller's outbox. Parsing is `protocol::parse`;
+//! this is what each command does with the chat's state.
 
 use std::rc::Rc;
 
-use crate::chat::valid_name;
 use crate::outbox::Outbox;
+use crate::protocol::Command;
 use crate::session::{Ctx, TokenBucket, check_message, send_history};
 
 /// What the session does after a command.
@@ -25,49 +26,52 @@ const HELP: &str = "Commands:
   /quit - leave the chat
 ";
 
-/// Runs one command line (it starts with `/`) for `name`.
-pub fn run(line: &str, name: &str, outbox: &Outbox, ctx: &Ctx, bucket: &mut TokenBucket) -> Flow {
-    let line = line.trim();
-    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    let rest = rest.trim();
-    match word.to_ascii_lowercase().as_str() {
-        "/help" => {
+/// Runs one parsed command for `name`.
+pub fn run(
+    command: Command<'_>,
+    name: &str,
+    outbox: &Outbox,
+    ctx: &Ctx,
+    bucket: &mut TokenBucket,
+) -> Flow {
+    match command {
+        Command::Help => {
             outbox.say(HELP);
         }
-        "/list" => {
+        Command::List => {
             let everyone = ctx.chat.borrow().everyone().join(", ");
             outbox.say(format!("Online users: {everyone}\n"));
         }
-        "/who" => {
+        Command::Who => {
             let chat = ctx.chat.borrow();
             let room = chat.room_of(name).unwrap_or_default();
             outbox.say(format!("Users in {room}: {}\n", chat.members(room).join(", ")));
         }
-        "/rooms" => {
+        Command::Rooms => {
             let chat = ctx.chat.borrow();
             let rooms: Vec<String> =
                 chat.rooms().iter().map(|(room, n)| format!("{room} ({n})")).collect();
             outbox.say(format!("Rooms: {}\n", rooms.join(", ")));
         }
-        "/join" => join(rest, name, outbox, ctx),
-        "/msg" => private_message(rest, name, outbox, ctx, bucket),
-        "/quit" => {
+        Command::Join(room) => join(room, name, outbox, ctx),
+        Command::Msg { to, text } => private_message(to, text, name, outbox, ctx, bucket),
+        Command::Quit => {
             outbox.say("Goodbye!\n");
             return Flow::Quit;
         }
-        _ => {
+        Command::Misused(answer) => {
+            outbox.say(answer);
+        }
+        Command::Unknown(word) => {
             outbox.say(format!("Unknown command: {word}. Type /help for help.\n"));
         }
     }
     Flow::Go
 }
 
+/// `/join ROOM`, the room name already checked by the parser.
 fn join(room: &str, name: &str, outbox: &Outbox, ctx: &Ctx) {
-    if room.is_empty() {
-        outbox.say("Usage: /join ROOM\n");
-    } else if !valid_name(room) {
-        outbox.say("Invalid room name: 1-20 letters, digits or _.\n");
-    } else if ctx.chat.borrow().room_of(name) == Some(room) {
+    if ctx.chat.borrow().room_of(name) == Some(room) {
         outbox.say(format!("You are already in {room}.\n"));
     } else {
         let history = ctx.chat.borrow_mut().move_to(name, room);
@@ -76,16 +80,14 @@ fn join(room: &str, name: &str, outbox: &Outbox, ctx: &Ctx) {
     }
 }
 
-fn private_message(rest: &str, from: &str, outbox: &Outbox, ctx: &Ctx, bucket: &mut TokenBucket) {
-    let Some((to, text)) = rest.split_once(char::is_whitespace) else {
-        outbox.say("Usage: /msg USER TEXT\n");
-        return;
-    };
-    let text = text.trim();
-    if text.is_empty() {
-        outbox.say("Usage: /msg USER TEXT\n");
-        return;
-    }
+fn private_message(
+    to: &str,
+    text: &str,
+    from: &str,
+    outbox: &Outbox,
+    ctx: &Ctx,
+    bucket: &mut TokenBucket,
+) {
     if !check_message(text, outbox, ctx, bucket) {
         return;
     }

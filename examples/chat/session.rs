@@ -14,9 +14,10 @@ use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader, StreamWriter};
 use reel::sync::Event;
 
-use crate::chat::{Chat, valid_name};
-use crate::commands;
+use crate::chat::Chat;
+use crate::commands::{self, Flow};
 use crate::outbox::Outbox;
+use crate::protocol::{self, Input};
 
 /// The longest line read whole; longer ones are refused without buffering.
 pub const LINE_LIMIT: usize = 4096;
@@ -105,16 +106,15 @@ async fn ask_name(
             Next::Line(Err(e)) if LimitOverrun::is(&e) => Vec::new(),
             _ => return None, // EOF, reset, kicked
         };
-        let name = String::from_utf8_lossy(&line).trim().to_string();
-        let problem = if !valid_name(&name) {
-            "Invalid name: 1-20 letters, digits or _.\n"
-        } else if ctx.chat.borrow().is_taken(&name) {
-            "Name already taken.\n"
-        } else {
-            let history = ctx.chat.borrow_mut().join(&name, outbox.clone(), session);
-            outbox.say(format!("Hello, {name}! Type /help for commands.\n"));
-            send_history(outbox, &history);
-            return Some(name);
+        let problem = match protocol::name_of(&line) {
+            None => "Invalid name: 1-20 letters, digits or _.\n",
+            Some(name) if ctx.chat.borrow().is_taken(&name) => "Name already taken.\n",
+            Some(name) => {
+                let history = ctx.chat.borrow_mut().join(&name, outbox.clone(), session);
+                outbox.say(format!("Hello, {name}! Type /help for commands.\n"));
+                send_history(outbox, &history);
+                return Some(name);
+            }
         };
         outbox.say(problem);
         if attempt < NAME_TRIES {
@@ -166,23 +166,22 @@ async fn talk(reader: &mut StreamReader, outbox: &Outbox, ctx: &Ctx, name: &str)
             Next::Line(Ok(line)) if line.is_empty() => return "disconnected",
             Next::Line(Ok(line)) => line,
         };
-        let Ok(text) = std::str::from_utf8(&line) else {
-            outbox.say("Invalid UTF-8: message not sent.\n");
-            continue;
-        };
-        let text = text.trim_end_matches(['\r', '\n']);
-        if text.trim().is_empty() {
-            continue;
-        }
-        if text.starts_with('/') {
-            match commands::run(text, name, outbox, ctx, &mut bucket) {
-                commands::Flow::Go => continue,
-                commands::Flow::Quit => return "quit",
+        match protocol::input(&line) {
+            Input::Blank => {}
+            Input::BadUtf8 => {
+                outbox.say("Invalid UTF-8: message not sent.\n");
             }
-        }
-        if check_message(text, outbox, ctx, &mut bucket) {
-            let line: Rc<str> = Rc::from(format!("[{}] {name}: {text}\n", hh_mm()));
-            ctx.chat.borrow_mut().say(name, line);
+            Input::Command(command) => {
+                if let Flow::Quit = commands::run(command, name, outbox, ctx, &mut bucket) {
+                    return "quit";
+                }
+            }
+            Input::Message(text) => {
+                if check_message(text, outbox, ctx, &mut bucket) {
+                    let line: Rc<str> = Rc::from(format!("[{}] {name}: {text}\n", hh_mm()));
+                    ctx.chat.borrow_mut().say(name, line);
+                }
+            }
         }
     }
 }

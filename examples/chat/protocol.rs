@@ -1,0 +1,141 @@
+//! The chat's line protocol as pure functions (PROTOCOL.md): what a line a
+//! client sends means, before any state is looked at.
+//!
+//! Ground rule: this file uses nothing but `std`, not reel and not the rest
+//! of the chat, so that a fuzz target can `#[path]`-include it alone and
+//! call [`input`], [`parse`] and [`name_of`] on any bytes. Everything that
+//! needs the server's state (is the name taken, is the room the caller's
+//! own, the rate limit) is decided by the callers in `session` and
+//! `commands`.
+
+/// Names and rooms: 1 to 20 ASCII letters, digits or `_`.
+pub fn valid_name(name: &str) -> bool {
+    (1..=20).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The name a client gave at the prompt, trimmed; `None` if it breaks the
+/// rules. (Invalid UTF-8 cannot make a valid name: it is replaced first.)
+pub fn name_of(line: &[u8]) -> Option<String> {
+    let name = String::from_utf8_lossy(line).trim().to_string();
+    valid_name(&name).then_some(name)
+}
+
+/// What one line from a joined client is.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Input<'a> {
+    /// Empty or only whitespace: ignored.
+    Blank,
+    /// Not UTF-8: refused, the client stays.
+    BadUtf8,
+    /// It starts with `/`.
+    Command(Command<'a>),
+    /// A chat line, without its `\n` or `\r\n`.
+    Message(&'a str),
+}
+
+/// Reads one line (with or without its `\n`) from a joined client.
+pub fn input(line: &[u8]) -> Input<'_> {
+    let Ok(text) = std::str::from_utf8(line) else { return Input::BadUtf8 };
+    let text = text.trim_end_matches(['\r', '\n']);
+    if text.trim().is_empty() {
+        Input::Blank
+    } else if text.starts_with('/') {
+        Input::Command(parse(text))
+    } else {
+        Input::Message(text)
+    }
+}
+
+/// A slash command, parsed.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command<'a> {
+    Help,
+    List,
+    Who,
+    Rooms,
+    /// `/join ROOM`, the room name valid.
+    Join(&'a str),
+    /// `/msg USER TEXT`, the text trimmed and not empty. USER is not
+    /// checked here: an unknown one is `User USER not found.`
+    Msg {
+        to: &'a str,
+        text: &'a str,
+    },
+    Quit,
+    /// A known command used wrongly: the whole answer line.
+    Misused(&'static str),
+    /// Not a command: the word as typed, e.g. `/dance`.
+    Unknown(&'a str),
+}
+
+/// The answer to `/join` without a room.
+pub const JOIN_USAGE: &str = "Usage: /join ROOM\n";
+/// The answer to `/join` with a room name that breaks the rules.
+pub const BAD_ROOM: &str = "Invalid room name: 1-20 letters, digits or _.\n";
+/// The answer to `/msg` without a user or without text.
+pub const MSG_USAGE: &str = "Usage: /msg USER TEXT\n";
+
+/// Parses a command line (it starts with `/`). The command word is
+/// case-insensitive; what follows it is trimmed.
+pub fn parse(line: &str) -> Command<'_> {
+    let line = line.trim();
+    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+    let rest = rest.trim();
+    match word.to_ascii_lowercase().as_str() {
+        "/help" => Command::Help,
+        "/list" => Command::List,
+        "/who" => Command::Who,
+        "/rooms" => Command::Rooms,
+        "/join" if rest.is_empty() => Command::Misused(JOIN_USAGE),
+        "/join" if !valid_name(rest) => Command::Misused(BAD_ROOM),
+        "/join" => Command::Join(rest),
+        "/msg" => match rest.split_once(char::is_whitespace) {
+            Some((to, text)) if !text.trim().is_empty() => Command::Msg { to, text: text.trim() },
+            _ => Command::Misused(MSG_USAGE),
+        },
+        "/quit" => Command::Quit,
+        _ => Command::Unknown(word),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_rules() {
+        assert!(valid_name("alice_2"));
+        assert!(valid_name(&"x".repeat(20)));
+        assert!(!valid_name(""));
+        assert!(!valid_name(&"x".repeat(21)));
+        assert!(!valid_name("al ice"));
+        assert!(!valid_name("élan"));
+        assert_eq!(name_of(b"  bob \r\n"), Some("bob".to_string()));
+        assert_eq!(name_of(b"b\xffb\n"), None);
+        assert_eq!(name_of(b"\n"), None);
+    }
+
+    #[test]
+    fn lines_are_blank_bad_commands_or_messages() {
+        assert_eq!(input(b" \t\r\n"), Input::Blank);
+        assert_eq!(input(b"caf\xe9\n"), Input::BadUtf8);
+        assert_eq!(input(b"hi there \r\n"), Input::Message("hi there "));
+        assert_eq!(input(b" /who\n"), Input::Message(" /who"), "a command starts the line");
+        assert_eq!(input(b"/WHO\n"), Input::Command(Command::Who));
+    }
+
+    #[test]
+    fn commands_parse_as_the_protocol_says() {
+        assert_eq!(parse("/help me"), Command::Help);
+        assert_eq!(parse("/Join  games "), Command::Join("games"));
+        assert_eq!(parse("/join"), Command::Misused(JOIN_USAGE));
+        assert_eq!(parse("/join bad-room"), Command::Misused(BAD_ROOM));
+        assert_eq!(parse("/msg bob  hi  there "), Command::Msg { to: "bob", text: "hi  there" });
+        assert_eq!(parse("/msg bob"), Command::Misused(MSG_USAGE));
+        assert_eq!(parse("/msg bob   "), Command::Misused(MSG_USAGE));
+        assert_eq!(parse("/msg\tbob\tx"), Command::Msg { to: "bob", text: "x" });
+        assert_eq!(parse("/QUIT"), Command::Quit);
+        assert_eq!(parse("/Dance now"), Command::Unknown("/Dance"));
+        assert_eq!(parse("/"), Command::Unknown("/"));
+    }
+}
