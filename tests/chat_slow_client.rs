@@ -1,6 +1,8 @@
 //! A chat client that never reads (examples/chat/PROTOCOL.md, "Slow
-//! clients"): broadcast does not wait on it, it is dropped when its queue
-//! overflows, the talkers get every line, and the server's memory stays
+//! clients"): broadcast does not wait on it, it is dropped once its queue
+//! would pass the byte cap (512 KiB behind the kernel's socket buffers;
+//! alice's 9 MB burst gets there long before the 5-second no-progress rule
+//! could), the talkers get every line, and the server's memory stays
 //! bounded. Its own test binary, so nothing else shares the machine's
 //! loopback buffers or the server.
 
@@ -34,7 +36,7 @@ fn a_client_that_never_reads_is_dropped_and_the_talkers_get_every_line() {
     let silent = Chatter::join_seen_by(&server, "silent", &mut [&mut alice, &mut bob]);
     let rss_at_start = proc_status_kib(pid, "VmRSS");
 
-    // 9 MB for silent: far more than its socket buffers and a bounded queue.
+    // 9 MB for silent: far more than its socket buffers and a capped queue.
     let all: Vec<u8> = (0..MESSAGES).flat_map(|n| format!("{}\n", text(n)).into_bytes()).collect();
     let mut stream = alice.stream().try_clone().expect("clone alice's socket");
     let writer = thread::spawn(move || stream.write_all(&all).expect("alice sends everything"));

@@ -1,4 +1,5 @@
-//! The chat's shared state: who is online, the rooms, their histories.
+//! The chat's shared state: who is online, the rooms, their histories and
+//! the notices big rooms have gathered.
 //!
 //! One `Chat` per server, shared by every session through `Rc<RefCell<_>>`:
 //! the loop is single-threaded, so sessions share it the way asyncio
@@ -8,7 +9,10 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::rc::Rc;
 
-use crate::outbox::Outbox;
+use reel::sync::Event;
+
+use crate::notices::{self, Gathered, Kind};
+use crate::outbox::{Outbox, Refused};
 
 /// The room everyone starts in; it never disappears.
 pub const LOBBY: &str = "lobby";
@@ -22,27 +26,42 @@ pub struct Chat {
     history_len: usize,
     /// The id of the next session, to tell a name's old owner from its new one.
     next_session: u64,
+    /// Set when a room gathers a notice; the notice task then says every
+    /// room's gathered notices a second later (`flush_notices`).
+    notices_due: Event,
 }
 
 struct User {
-    room: String,
+    /// The room's name, shared with the room's key.
+    room: Rc<str>,
     outbox: Outbox,
     /// The session that owns this name.
     session: u64,
 }
 
-#[derive(Default)]
 struct Room {
     members: BTreeSet<String>,
     /// The last `history_len` chat lines said here, oldest first.
     history: VecDeque<Rc<str>>,
+    /// Notices not said yet (only while the room is big).
+    gathered: Gathered,
+    /// This room's name, for its members' `User::room`.
+    name: Rc<str>,
 }
 
 impl Chat {
-    pub fn new(history_len: usize) -> Self {
-        let mut rooms = BTreeMap::new();
-        rooms.insert(LOBBY.to_string(), Room::default());
-        Chat { users: HashMap::new(), rooms, history_len, next_session: 1 }
+    /// A chat with an empty lobby; `notices_due` is set whenever a notice
+    /// is gathered, for the task that calls `flush_notices`.
+    pub fn new(history_len: usize, notices_due: Event) -> Self {
+        let mut chat = Chat {
+            users: HashMap::new(),
+            rooms: BTreeMap::new(),
+            history_len,
+            next_session: 1,
+            notices_due,
+        };
+        chat.room_entry(LOBBY);
+        chat
     }
 
     /// A fresh session id.
@@ -58,11 +77,13 @@ impl Chat {
     /// Adds `name` to the lobby; returns the lobby's history for the newcomer.
     /// The others in the lobby hear about it.
     pub fn join(&mut self, name: &str, outbox: Outbox, session: u64) -> Vec<Rc<str>> {
-        self.users.insert(name.to_string(), User { room: LOBBY.to_string(), outbox, session });
-        let room = self.rooms.entry(LOBBY.to_string()).or_default();
+        let room = self.room_entry(LOBBY);
         room.members.insert(name.to_string());
         let history = room.history.iter().cloned().collect();
-        self.announce(LOBBY, &format!("*** {name} joined the chat ***\n"), Some(name));
+        let user = User { room: room.name.clone(), outbox, session };
+        self.users.insert(name.to_string(), user);
+        let slow = self.notice(LOBBY, Kind::JoinedChat, name, Some(name));
+        self.kick_all(slow);
         history
     }
 
@@ -76,13 +97,14 @@ impl Chat {
         let Some(user) = self.users.remove(name) else { return };
         self.leave_room(name, &user.room);
         if announce {
-            self.announce(&user.room, &format!("*** {name} left the chat ***\n"), None);
+            let slow = self.notice(&user.room, Kind::LeftChat, name, None);
+            self.kick_all(slow);
         }
     }
 
     /// The room `name` is in.
     pub fn room_of(&self, name: &str) -> Option<&str> {
-        self.users.get(name).map(|u| u.room.as_str())
+        self.users.get(name).map(|u| &*u.room)
     }
 
     /// Says `line` (a chat message) to everyone else in `from`'s room and
@@ -95,29 +117,32 @@ impl Chat {
                 room.history.pop_front();
             }
         }
-        self.broadcast(&room_name, line, Some(from));
+        let slow = self.send_to_room(&room_name, line, Some(from));
+        self.kick_all(slow);
     }
 
     /// Moves `name` to `to` (created on demand); returns its history.
     pub fn move_to(&mut self, name: &str, to: &str) -> Vec<Rc<str>> {
-        let Some(from) = self.room_of(name).map(str::to_string) else { return Vec::new() };
+        let Some(from) = self.users.get(name).map(|u| u.room.clone()) else { return Vec::new() };
         self.leave_room(name, &from);
-        self.announce(&from, &format!("*** {name} left the room ***\n"), None);
-        if let Some(user) = self.users.get_mut(name) {
-            user.room = to.to_string();
-        }
-        let room = self.rooms.entry(to.to_string()).or_default();
+        let mut slow = self.notice(&from, Kind::LeftRoom, name, None);
+        let room = self.room_entry(to);
         room.members.insert(name.to_string());
         let history = room.history.iter().cloned().collect();
-        self.announce(to, &format!("*** {name} joined the room ***\n"), Some(name));
+        let room_name = room.name.clone();
+        if let Some(user) = self.users.get_mut(name) {
+            user.room = room_name;
+        }
+        slow.extend(self.notice(to, Kind::JoinedRoom, name, Some(name)));
+        self.kick_all(slow);
         history
     }
 
     /// Sends `line` to `to` only; false if there is no such user.
     pub fn tell(&mut self, to: &str, line: Rc<str>) -> bool {
         let Some(user) = self.users.get(to) else { return false };
-        if !user.outbox.send(line) {
-            self.kick_all(vec![to.to_string()]);
+        if let Err(why) = user.outbox.send(line) {
+            self.kick_all(vec![(to.to_string(), why)]);
         }
         true
     }
@@ -142,46 +167,102 @@ impl Chat {
         self.rooms.iter().map(|(name, room)| (name.as_str(), room.members.len())).collect()
     }
 
-    fn announce(&mut self, room: &str, line: &str, except: Option<&str>) {
-        self.broadcast(room, Rc::from(line), except);
+    /// Says every room's gathered notices (the notice task, once a second
+    /// at most).
+    pub fn flush_notices(&mut self) {
+        let due: Vec<String> = self
+            .rooms
+            .iter()
+            .filter(|(_, r)| !r.gathered.is_empty())
+            .map(|(n, _)| n.clone())
+            .collect();
+        for room in due {
+            let slow = self.flush_room(&room);
+            self.kick_all(slow);
+        }
     }
 
-    /// Queues `line` for everyone in `room` but `except`. Never waits: a
-    /// member whose queue is full is kicked once the loop is done.
-    fn broadcast(&mut self, room: &str, line: Rc<str>, except: Option<&str>) {
-        let Some(room) = self.rooms.get(room) else { return };
-        let mut too_slow = Vec::new();
-        for member in room.members.iter().filter(|m| Some(m.as_str()) != except) {
-            if let Some(user) = self.users.get(member) {
-                if !user.outbox.send(line.clone()) {
-                    too_slow.push(member.clone());
-                }
+    /// Tells `room` that `name` did `kind`: gathered in a big room, said at
+    /// once (to everyone but `except`) in a small one. Returns the members
+    /// too slow for it.
+    fn notice(&mut self, room: &str, kind: Kind, name: &str, except: Option<&str>) -> Slow {
+        let Some(r) = self.rooms.get_mut(room) else { return Vec::new() };
+        if notices::is_gathered(notices::room_size(kind, r.members.len())) {
+            r.gathered.add(kind, name);
+            self.notices_due.set();
+            return Vec::new();
+        }
+        self.send_to_room(room, Rc::from(notices::one(kind, name)), except)
+    }
+
+    /// Queues `line` for everyone in `room` but `except`, after the notices
+    /// the room has gathered, so that no line overtakes an earlier event.
+    /// Never waits; returns the members too slow for it, for `kick_all`.
+    fn send_to_room(&mut self, room: &str, line: Rc<str>, except: Option<&str>) -> Slow {
+        let mut slow = self.flush_room(room);
+        if let Some(r) = self.rooms.get(room) {
+            for member in r.members.iter().filter(|m| Some(m.as_str()) != except) {
+                self.send_to(member, line.clone(), &mut slow);
             }
         }
-        self.kick_all(too_slow);
+        slow
+    }
+
+    /// Says the notices `room` has gathered to all its members, including
+    /// those they name; returns the members too slow for them.
+    fn flush_room(&mut self, room: &str) -> Slow {
+        let mut slow = Vec::new();
+        let Some(r) = self.rooms.get_mut(room) else { return slow };
+        if r.gathered.is_empty() {
+            return slow;
+        }
+        let lines = r.gathered.take_lines();
+        let r = &self.rooms[room];
+        for line in lines.into_iter().map(Rc::<str>::from) {
+            for member in &r.members {
+                self.send_to(member, line.clone(), &mut slow);
+            }
+        }
+        slow
+    }
+
+    /// Queues `line` for `member`, noting it in `slow` if refused.
+    fn send_to(&self, member: &str, line: Rc<str>, slow: &mut Slow) {
+        if let Some(user) = self.users.get(member) {
+            if let Err(why) = user.outbox.send(line) {
+                slow.push((member.to_string(), why));
+            }
+        }
     }
 
     /// Disconnects clients that cannot keep up. Their leave notices may
     /// overflow other slow clients, so this works through a list.
-    fn kick_all(&mut self, mut names: Vec<String>) {
-        while let Some(name) = names.pop() {
-            let Some(user) = self.users.get(&name) else { continue };
-            log::warn!("{name} disconnected: outgoing queue full (a client that does not read)");
-            user.outbox.kick();
-            let room = user.room.clone();
-            self.users.remove(&name);
-            self.leave_room(&name, &room);
-            let line: Rc<str> = Rc::from(format!("*** {name} left the chat ***\n"));
-            if let Some(room) = self.rooms.get(&room) {
-                for member in &room.members {
-                    if let Some(user) = self.users.get(member) {
-                        if !user.outbox.send(line.clone()) {
-                            names.push(member.clone());
-                        }
-                    }
+    fn kick_all(&mut self, mut slow: Slow) {
+        while let Some((name, why)) = slow.pop() {
+            let Some(user) = self.users.remove(&name) else { continue };
+            match why {
+                Refused::Full => {
+                    log::warn!("{name} disconnected: outgoing queue full (not reading)")
                 }
+                Refused::Stalled => {
+                    log::warn!("{name} disconnected: a long queue and no progress (not reading)")
+                }
+                Refused::Gone => log::info!("{name} disconnected: its connection failed"),
             }
+            user.outbox.kick();
+            self.leave_room(&name, &user.room);
+            slow.extend(self.notice(&user.room, Kind::LeftChat, &name, None));
         }
+    }
+
+    /// The room called `name`, created empty if there is none.
+    fn room_entry(&mut self, name: &str) -> &mut Room {
+        self.rooms.entry(name.to_string()).or_insert_with(|| Room {
+            members: BTreeSet::new(),
+            history: VecDeque::new(),
+            gathered: Gathered::default(),
+            name: Rc::from(name),
+        })
     }
 
     /// Takes `name` out of `room`; an empty room other than the lobby goes.
@@ -194,3 +275,6 @@ impl Chat {
         }
     }
 }
+
+/// Members a line was refused for, and why: they are to be kicked.
+type Slow = Vec<(String, Refused)>;

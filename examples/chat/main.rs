@@ -13,15 +13,19 @@
 //! connections; logs on stderr (`RUST_LOG`, default `info`).
 //!
 //! How it is built: every client gets a session task (its name dialogue,
-//! then its lines and commands) and a writer task fed by a bounded queue
-//! (`outbox`). The shared state (`chat`) is one `Rc<RefCell<Chat>>`; a
-//! broadcast queues a line for each member without ever waiting, and a
-//! member whose queue is full is disconnected, so one client that stops
-//! reading cannot slow anyone else down. `protocol` is the line protocol
-//! as pure functions, for fuzzing.
+//! then its lines and commands) and a writer task fed by a queue of shared
+//! lines (`outbox`). The shared state (`chat`) is one `Rc<RefCell<Chat>>`;
+//! a broadcast queues a line for each member without ever waiting, and a
+//! member too far behind (in bytes, or with no progress) is disconnected,
+//! so one client that stops reading cannot slow anyone else down. Rooms of
+//! more than 100 gather their join and leave notices (`notices`), which one
+//! task says once a second. `protocol` is the line protocol as pure
+//! functions, for fuzzing.
 
 mod chat;
 mod commands;
+mod memory;
+mod notices;
 mod outbox;
 mod protocol;
 mod session;
@@ -71,15 +75,20 @@ fn main() {
 }
 
 async fn serve(args: Args) -> io::Result<()> {
+    // Every client is a descriptor: 10,000 of them need more than the usual
+    // soft limit of 1024.
+    match reel::raise_open_file_limit() {
+        Ok(limit) => log::debug!("open files: at most {}", limit.soft),
+        Err(e) => log::warn!("cannot raise the open-file limit: {e}"),
+    }
     let stop_signal = reel::signal::interrupt_or_terminate()?;
-    let ctx = Rc::new(Ctx {
-        chat: std::cell::RefCell::new(Chat::new(args.history)),
-        stop: Event::new(),
-        // The reader refuses longer lines whole, so the message limit must
-        // fit inside it for "Message too long" to be exact.
-        max_message: args.max_message.min(session::LINE_LIMIT - 2),
-        rate: args.rate,
-    });
+    let notices_due = Event::new();
+    // The reader refuses longer lines whole, so the message limit must fit
+    // inside it for "Message too long" to be exact.
+    let max_message = args.max_message.min(session::LINE_LIMIT - 2);
+    let chat = Chat::new(args.history, notices_due.clone());
+    let ctx = Rc::new(Ctx::new(chat, max_message, args.rate));
+    reel::spawn(say_gathered_notices(ctx.clone(), notices_due));
     let shared = ctx.clone();
     let server = start_tcp_server(
         (args.host.as_str(), args.port),
@@ -101,6 +110,20 @@ async fn serve(args: Args) -> io::Result<()> {
     log::info!("stopped: {} sessions ended, {} cancelled", report.finished, report.cancelled);
     Ok(())
 }
+
+/// Says the notices big rooms gather, at most once per `GATHER`: the first
+/// gathered notice starts the clock, and every room's go out together.
+async fn say_gathered_notices(ctx: Rc<Ctx>, due: Event) {
+    loop {
+        due.wait().await;
+        reel::sleep(GATHER).await;
+        due.clear();
+        ctx.chat.borrow_mut().flush_notices();
+    }
+}
+
+/// How long a big room gathers join and leave notices.
+const GATHER: Duration = Duration::from_secs(1);
 
 #[cfg(test)]
 mod tests {

@@ -1,52 +1,147 @@
 //! Each client's outgoing queue and the task that writes it to the socket.
 //!
 //! Every line a client receives, from its own session or from another
-//! client's broadcast, goes through its `Outbox`: a bounded channel, so order
-//! is kept and memory is bounded. Senders never wait (`try_send`): a client
-//! whose queue is full is too slow, and the broadcaster kicks it instead of
-//! waiting for it. That is the fix for the seeds' classic bug, where
-//! `await writer.drain()` inside the broadcast loop let one client that
-//! stopped reading stall the whole room.
+//! client's broadcast, goes through its `Outbox`: a queue of shared lines
+//! (`Rc<str>`: a line broadcast to 10,000 members is stored once, and each
+//! queue holds a pointer to it), written straight to the socket by the
+//! client's writer task, as much as the kernel takes. There is no copy per
+//! client in between (no `StreamWriter` buffer): the queue is the buffer.
+//!
+//! Senders never wait: a client that is too slow is disconnected instead.
+//! That is the fix for the seeds' classic bug, where `await writer.drain()`
+//! inside the broadcast loop let one client that stopped reading stall the
+//! whole room.
+//!
+//! # Too slow
+//!
+//! Judged in bytes and by progress, not by a count of lines (a burst of
+//! short notices is not a slow client). A line cannot be queued, and the
+//! client is disconnected, if its queue is not empty and either
+//! - the line would take it over [`HARD_CAP`] bytes, or
+//! - more than [`STALL_BUDGET`] bytes are queued and the socket has taken no
+//!   byte for [`STALL_TIME`] (counted from when the queue was last empty, if
+//!   that is later).
+//!
+//! A line always fits in an empty queue, however long (`/list` of 10,000
+//! users). Bytes waiting in the queue exist only once the kernel's socket
+//! buffer is full, so a client that reads at all keeps the queue short or
+//! at least moving; memory per client is bounded by the cap.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::io;
 use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
 
 use reel::JoinHandle;
-use reel::stream::StreamWriter;
-use reel::sync::{Event, Receiver, Sender, TrySendError, channel};
+use reel::net::OwnedWriteHalf;
+use reel::sync::Event;
 
-/// Lines a client may have queued before it counts as too slow. With lines
-/// of at most a few KiB and the writer's 64 KiB high-water mark, a client
-/// costs the server well under a megabyte however it behaves.
-pub const QUEUE_LINES: usize = 256;
+/// The most a client may have queued (in the process, past the kernel's
+/// socket buffer): half a megabyte of chat is minutes of reading for a
+/// person, so a client this far behind is not keeping up.
+pub const HARD_CAP: usize = 512 * 1024;
+/// Over this many bytes queued, a client must be making progress.
+pub const STALL_BUDGET: usize = 64 * 1024;
+/// How long a client over the budget may go without the socket taking a
+/// byte: long enough for a retransmission or two on a bad network.
+pub const STALL_TIME: Duration = Duration::from_secs(5);
+
+/// Why a line could not be queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// The line would take the queue over `HARD_CAP`.
+    Full,
+    /// Over `STALL_BUDGET`, and no byte written for `STALL_TIME`.
+    Stalled,
+    /// The writer has stopped: the connection failed or is closing.
+    Gone,
+}
+
+/// The rule above, as a pure function: may a line of `more` bytes join a
+/// queue of `queued` bytes whose socket last took a byte `stalled` ago?
+pub fn judge(queued: usize, more: usize, stalled: Duration) -> Result<(), Refused> {
+    if queued == 0 {
+        Ok(())
+    } else if queued + more > HARD_CAP {
+        Err(Refused::Full)
+    } else if queued > STALL_BUDGET && stalled >= STALL_TIME {
+        Err(Refused::Stalled)
+    } else {
+        Ok(())
+    }
+}
+
+/// What a client's outboxes share with its writer task.
+struct Queue {
+    /// Lines not yet written, oldest first; the first may be partly written.
+    lines: VecDeque<Rc<str>>,
+    /// Bytes of `lines[0]` already written.
+    head_written: usize,
+    /// Bytes queued and not yet written. Invariant: the lines' lengths
+    /// summed, less `head_written`; 0 iff `lines` is empty.
+    bytes: usize,
+    /// When the socket last took a byte, or the queue was last empty.
+    progress_at: Instant,
+    /// The writer task, while it waits for a line.
+    writer: Option<Waker>,
+    /// Live `Outbox` handles; at zero the writer writes what is left,
+    /// sends FIN and ends.
+    senders: usize,
+    /// The writer has ended: every send is refused.
+    gone: bool,
+}
 
 /// The sending side of one client's queue; cheap to clone.
-#[derive(Clone)]
 pub struct Outbox {
-    lines: Sender<Rc<str>>,
+    queue: Rc<RefCell<Queue>>,
     /// Set when the client is kicked: its session ends at once.
     kicked: Event,
 }
 
 impl Outbox {
-    /// Starts the writer task for `writer`; returns the outbox and the task.
-    pub fn start(writer: StreamWriter) -> (Outbox, WriterTask) {
-        let (lines, queue) = channel(QUEUE_LINES);
-        let task = reel::spawn(write_out(queue, writer));
-        (Outbox { lines, kicked: Event::new() }, WriterTask(task))
+    /// Starts the writer task for `write`; returns the outbox and the task.
+    pub fn start(write: OwnedWriteHalf) -> (Outbox, WriterTask) {
+        let queue = Rc::new(RefCell::new(Queue {
+            lines: VecDeque::new(),
+            head_written: 0,
+            bytes: 0,
+            progress_at: reel::time::now(),
+            writer: None,
+            senders: 1,
+            gone: false,
+        }));
+        let task = reel::spawn(write_out(queue.clone(), write));
+        (Outbox { queue, kicked: Event::new() }, WriterTask(task))
     }
 
-    /// Queues `line` without waiting; false if the queue is full (the client
-    /// is not keeping up) or the writer has stopped (the client is gone).
-    pub fn send(&self, line: Rc<str>) -> bool {
-        match self.lines.try_send(line) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_) | TrySendError::Closed(_)) => false,
+    /// Queues `line` without waiting, unless the client is too slow for it
+    /// (see the module docs) or gone.
+    pub fn send(&self, line: Rc<str>) -> Result<(), Refused> {
+        let mut queue = self.queue.borrow_mut();
+        if queue.gone {
+            return Err(Refused::Gone);
         }
+        let now = reel::time::now();
+        judge(queue.bytes, line.len(), now.saturating_duration_since(queue.progress_at))?;
+        if queue.bytes == 0 {
+            queue.progress_at = now;
+        }
+        queue.bytes += line.len();
+        queue.lines.push_back(line);
+        if let Some(writer) = queue.writer.take() {
+            writer.wake();
+        }
+        Ok(())
     }
 
-    /// Queues an owned line (a reply to this client only).
-    pub fn say(&self, line: impl Into<Rc<str>>) -> bool {
-        self.send(line.into())
+    /// Queues a line for this client only (a reply, a greeting). If it is
+    /// refused the client is on its way out anyway, kicked by whoever
+    /// broadcasts to it next or by its own session's end.
+    pub fn say(&self, line: impl Into<Rc<str>>) {
+        let _ = self.send(line.into());
     }
 
     /// Marks the client kicked: its session sees `kicked()` and ends.
@@ -60,13 +155,36 @@ impl Outbox {
     }
 }
 
+impl Clone for Outbox {
+    fn clone(&self) -> Self {
+        self.queue.borrow_mut().senders += 1;
+        Outbox { queue: self.queue.clone(), kicked: self.kicked.clone() }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        let writer = {
+            let mut queue = self.queue.borrow_mut();
+            queue.senders -= 1;
+            if queue.senders > 0 {
+                return;
+            }
+            queue.writer.take()
+        };
+        if let Some(writer) = writer {
+            writer.wake();
+        }
+    }
+}
+
 /// The writer task of one client: finishes writing what was queued after
-/// every `Outbox` is dropped, then closes the connection. Dropping this
-/// handle (a kicked client, a cancelled session) stops it at once.
+/// every `Outbox` is dropped, then sends FIN. Dropping this handle (a
+/// kicked client, a cancelled session) stops it at once.
 pub struct WriterTask(JoinHandle<()>);
 
 impl WriterTask {
-    /// Waits until everything queued is written and the connection closed.
+    /// Waits until everything queued is written and the FIN sent.
     pub async fn finish(mut self) {
         let _ = (&mut self.0).await;
     }
@@ -78,49 +196,127 @@ impl Drop for WriterTask {
     }
 }
 
-async fn write_out(mut queue: Receiver<Rc<str>>, writer: StreamWriter) {
-    // Cancelled (a kicked client, a session cancelled at shutdown): abort,
-    // so the socket closes now instead of waiting on a peer that never reads.
-    let mut writer = AbortOnDrop(Some(writer));
-    let mut batch = Vec::new();
-    while let Some(line) = queue.recv().await {
-        let Some(out) = writer.0.as_mut() else { return };
-        // Everything already queued goes out in one write: in a busy room a
-        // client has several lines waiting, and one send(2) per line is most
-        // of the server's CPU (the kernel's send path).
-        batch.extend_from_slice(line.as_bytes());
-        while batch.len() < BATCH_BYTES {
-            let Ok(more) = queue.try_recv() else { break };
-            batch.extend_from_slice(more.as_bytes());
-        }
-        // drain() returns at once below the high-water mark, so a client that
-        // reads keeps up without a wait per batch; one that does not makes
-        // this task wait here, its queue fills, and the broadcaster kicks it.
-        if out.write(&batch).is_err() || out.drain().await.is_err() {
-            return;
-        }
-        // An idle client holds no batch buffer.
-        if queue.is_empty() {
-            batch = Vec::new();
-        } else {
-            batch.clear();
-        }
-    }
-    if let Some(mut out) = writer.0.take() {
-        let _ = out.wait_closed().await;
+async fn write_out(queue: Rc<RefCell<Queue>>, write: OwnedWriteHalf) {
+    // Ended or cancelled: refuse later sends and free what is queued. The
+    // write half is dropped with this future, which sends FIN.
+    let _gone = MarkGone(queue.clone());
+    if poll_fn(|cx| poll_write_queue(&queue, &write, cx)).await.is_ok() {
+        // The peer may be gone already (ENOTCONN): nothing left to tell it.
+        let _ = write.shutdown();
     }
 }
 
-/// The most one batch gathers before it is written.
+/// Writes queued lines while the kernel takes them; Ready(Ok) once the
+/// queue is empty and every `Outbox` dropped.
+fn poll_write_queue(
+    queue: &RefCell<Queue>,
+    write: &OwnedWriteHalf,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>> {
+    let mut queue = queue.borrow_mut();
+    loop {
+        if queue.lines.is_empty() {
+            if queue.senders == 0 {
+                return Poll::Ready(Ok(()));
+            }
+            queue.writer = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
+        let written = match with_next_bytes(&queue, |bytes| write.poll_write(cx, bytes)) {
+            Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+            Poll::Ready(Ok(n)) => n,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            // The reactor holds our waker until the socket is writable.
+            Poll::Pending => return Poll::Pending,
+        };
+        queue.progress_at = reel::time::now();
+        queue.consume(written);
+    }
+}
+
+/// The most one write gathers from several queued lines.
 const BATCH_BYTES: usize = 16 * 1024;
 
-/// Aborts the writer it holds when dropped before the end.
-struct AbortOnDrop(Option<StreamWriter>);
+thread_local! {
+    /// Where several short lines are copied to go out in one write: in a
+    /// busy room a client has many lines queued, and one send(2) per line
+    /// is most of the server's CPU. One buffer for the whole loop, used
+    /// only inside one poll: an idle client holds none.
+    static BATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
 
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        if let Some(writer) = self.0.as_mut() {
-            writer.abort();
+/// Calls `write` with the next bytes to send: the rest of the first line
+/// alone if it is long or alone, else up to `BATCH_BYTES` of lines.
+fn with_next_bytes<R>(queue: &Queue, write: impl FnOnce(&[u8]) -> R) -> R {
+    let head = &queue.lines[0].as_bytes()[queue.head_written..];
+    if queue.lines.len() == 1 || head.len() >= BATCH_BYTES {
+        return write(head);
+    }
+    BATCH.with_borrow_mut(|batch| {
+        batch.clear();
+        batch.extend_from_slice(head);
+        for line in queue.lines.iter().skip(1) {
+            if batch.len() + line.len() > BATCH_BYTES {
+                break;
+            }
+            batch.extend_from_slice(line.as_bytes());
         }
+        write(batch)
+    })
+}
+
+impl Queue {
+    /// Drops the first `n` queued bytes, which the socket took.
+    fn consume(&mut self, mut n: usize) {
+        self.bytes -= n;
+        while n > 0 {
+            let left_in_head = self.lines[0].len() - self.head_written;
+            if n < left_in_head {
+                self.head_written += n;
+                return;
+            }
+            n -= left_in_head;
+            self.lines.pop_front();
+            self.head_written = 0;
+        }
+        if self.lines.is_empty() && self.lines.capacity() > IDLE_CAPACITY {
+            // A burst grew the queue: an idle client gives the memory back.
+            self.lines = VecDeque::new();
+        }
+    }
+}
+
+/// The most line slots an empty queue keeps allocated.
+const IDLE_CAPACITY: usize = 16;
+
+/// Marks the queue gone when the writer task ends, however it ends.
+struct MarkGone(Rc<RefCell<Queue>>);
+
+impl Drop for MarkGone {
+    fn drop(&mut self) {
+        let lines = {
+            let mut queue = self.0.borrow_mut();
+            queue.gone = true;
+            queue.bytes = 0;
+            queue.head_written = 0;
+            std::mem::take(&mut queue.lines)
+        };
+        drop(lines); // outside the borrow
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slowness_is_judged_by_bytes_and_progress() {
+        let (fresh, stuck) = (Duration::ZERO, STALL_TIME);
+        assert_eq!(judge(0, 10 * HARD_CAP, stuck), Ok(()), "an empty queue takes any line");
+        assert_eq!(judge(HARD_CAP - 100, 100, fresh), Ok(()));
+        assert_eq!(judge(HARD_CAP - 100, 101, fresh), Err(Refused::Full));
+        assert_eq!(judge(STALL_BUDGET, 100, stuck), Ok(()), "at the budget, no hurry");
+        assert_eq!(judge(STALL_BUDGET + 1, 100, stuck), Err(Refused::Stalled));
+        assert_eq!(judge(STALL_BUDGET + 1, 100, STALL_TIME / 2), Ok(()), "still moving");
     }
 }

@@ -11,11 +11,12 @@ use std::task::Poll;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use reel::net::TcpStream;
-use reel::stream::{LimitOverrun, StreamReader, StreamWriter};
+use reel::stream::{LimitOverrun, StreamReader};
 use reel::sync::Event;
 
 use crate::chat::Chat;
 use crate::commands::{self, Flow};
+use crate::memory::Sessions;
 use crate::outbox::Outbox;
 use crate::protocol::{self, Input};
 
@@ -33,6 +34,15 @@ pub struct Ctx {
     pub stop: Event,
     pub max_message: usize,
     pub rate: u32,
+    /// Every session from accept to close, for `memory`.
+    sessions: Sessions,
+}
+
+impl Ctx {
+    pub fn new(chat: Chat, max_message: usize, rate: u32) -> Ctx {
+        let (chat, stop, sessions) = (RefCell::new(chat), Event::new(), Sessions::default());
+        Ctx { chat, stop, max_message, rate, sessions }
+    }
 }
 
 /// What the next wait brought.
@@ -44,9 +54,10 @@ enum Next {
 
 /// Serves one connection from accept to close.
 pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
+    let _live = ctx.sessions.enter();
     let (read, write) = stream.into_split();
     let mut reader = StreamReader::with_limit(read, LINE_LIMIT);
-    let (outbox, writer) = Outbox::start(StreamWriter::new(write));
+    let (outbox, writer) = Outbox::start(write);
     let session = ctx.chat.borrow_mut().new_session();
     log::info!("{peer} connected");
     let name = match ask_name(&mut reader, &outbox, &ctx, session).await {
@@ -132,7 +143,7 @@ pub fn send_history(outbox: &Outbox, history: &[Rc<str>]) {
     }
     outbox.say("=== Recent messages ===\n");
     for line in history {
-        outbox.send(line.clone());
+        outbox.say(line.clone());
     }
     outbox.say("=== End of history ===\n");
 }
