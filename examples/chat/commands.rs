@@ -6,7 +6,8 @@ use std::rc::Rc;
 
 use crate::outbox::Outbox;
 use crate::protocol::Command;
-use crate::session::{Ctx, TokenBucket, check_message, send_history};
+use crate::rate::TokenBucket;
+use crate::session::{Ctx, check_message, send_history};
 
 /// What the session does after a command.
 pub enum Flow {
@@ -35,9 +36,7 @@ pub fn run(
     bucket: &mut TokenBucket,
 ) -> Flow {
     match command {
-        Command::Help => {
-            outbox.say(HELP);
-        }
+        Command::Help => outbox.say(HELP),
         Command::List => {
             let everyone = ctx.chat.borrow().everyone().join(", ");
             outbox.say(format!("Online users: {everyone}\n"));
@@ -59,9 +58,7 @@ pub fn run(
             outbox.say("Goodbye!\n");
             return Flow::Quit;
         }
-        Command::Misused(answer) => {
-            outbox.say(answer);
-        }
+        Command::Misused(answer) => outbox.say(answer),
         Command::Unknown(word) => {
             outbox.say(format!("Unknown command: {word}. Type /help for help.\n"));
         }

@@ -28,7 +28,9 @@ mod memory;
 mod notices;
 mod outbox;
 mod protocol;
+mod rate;
 mod session;
+mod stop;
 
 use std::io::{self, Write};
 use std::rc::Rc;
@@ -103,9 +105,12 @@ async fn serve(args: Args) -> io::Result<()> {
         "{signal:?}: shutting down: {} clients to say goodbye to",
         server.active_connections()
     );
-    server.close();
-    ctx.stop.set();
     let grace = Duration::try_from_secs_f64(args.grace).unwrap_or(Duration::from_secs(5));
+    // Connections still in the backlog get sessions too, which see the stop.
+    server.close();
+    // Half the grace to answer what came before the stop; the rest for the
+    // goodbyes to go out.
+    ctx.stop.begin(grace / 2);
     let report = server.shutdown(grace).await;
     log::info!("stopped: {} sessions ended, {} cancelled", report.finished, report.cancelled);
     Ok(())

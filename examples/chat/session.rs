@@ -1,5 +1,6 @@
 //! One client's session: its name, then its lines and commands, until it
-//! quits, disconnects, is kicked, or the server stops.
+//! quits, disconnects, is kicked, or the server stops (see `stop` for how
+//! a session ends when the server stops).
 
 use std::cell::RefCell;
 use std::future::poll_fn;
@@ -8,17 +9,18 @@ use std::net::SocketAddr;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader};
-use reel::sync::Event;
 
 use crate::chat::Chat;
 use crate::commands::{self, Flow};
 use crate::memory::Sessions;
 use crate::outbox::Outbox;
 use crate::protocol::{self, Input};
+use crate::rate::TokenBucket;
+use crate::stop::{self, Stop};
 
 /// The longest line read whole; longer ones are refused without buffering.
 pub const LINE_LIMIT: usize = 4096;
@@ -26,12 +28,13 @@ pub const LINE_LIMIT: usize = 4096;
 const YIELD_EVERY: u32 = 16;
 /// Name tries before the server gives up on a client.
 const NAME_TRIES: usize = 3;
+const GOODBYE: &str = "Server shutting down. Goodbye!\n";
 
 /// What every session shares.
 pub struct Ctx {
     pub chat: RefCell<Chat>,
-    /// Set on SIGINT/SIGTERM: every session says goodbye and ends.
-    pub stop: Event,
+    /// Begun on SIGINT/SIGTERM: every session answers, says goodbye, ends.
+    pub stop: Stop,
     pub max_message: usize,
     pub rate: u32,
     /// Every session from accept to close, for `memory`.
@@ -40,8 +43,8 @@ pub struct Ctx {
 
 impl Ctx {
     pub fn new(chat: Chat, max_message: usize, rate: u32) -> Ctx {
-        let (chat, stop, sessions) = (RefCell::new(chat), Event::new(), Sessions::default());
-        Ctx { chat, stop, max_message, rate, sessions }
+        let chat = RefCell::new(chat);
+        Ctx { chat, stop: Stop::new(), max_message, rate, sessions: Sessions::default() }
     }
 }
 
@@ -52,88 +55,151 @@ enum Next {
     Kicked,
 }
 
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Quit,
+    Disconnected,
+    ConnectionLost,
+    Kicked,
+    Stop,
+    /// Left, or was sent away, before choosing a name.
+    NoName,
+}
+
+impl Ending {
+    /// How the log says it.
+    fn as_str(self) -> &'static str {
+        match self {
+            Ending::Quit => "quit",
+            Ending::Disconnected => "disconnected",
+            Ending::ConnectionLost => "connection lost",
+            Ending::Kicked => "kicked",
+            Ending::Stop => "server shutdown",
+            Ending::NoName => "no name",
+        }
+    }
+}
+
 /// Serves one connection from accept to close.
 pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
     let _live = ctx.sessions.enter();
+    let answering = ctx.stop.enter();
     let (read, write) = stream.into_split();
-    let mut reader = StreamReader::with_limit(read, LINE_LIMIT);
     let (outbox, writer) = Outbox::start(write);
+    let mut conn = Conn { reader: StreamReader::with_limit(read, LINE_LIMIT), outbox, owed: None };
     let session = ctx.chat.borrow_mut().new_session();
     log::info!("{peer} connected");
-    let name = match ask_name(&mut reader, &outbox, &ctx, session).await {
-        Some(name) => name,
-        None => {
-            drop(outbox);
-            writer.finish().await;
-            return log::info!("{peer} left before choosing a name");
+    let (name, ending) = match ask_name(&mut conn, &ctx, session).await {
+        Ok(name) => {
+            log::info!("{peer} joined as {name}");
+            let ending = talk(&mut conn, &ctx, &name).await;
+            (Some(name), ending)
         }
+        Err(ending) => (None, ending),
     };
-    log::info!("{peer} joined as {name}");
-    let ending = talk(&mut reader, &outbox, &ctx, &name).await;
-    // At shutdown everyone is leaving: the goodbye is the last line each
-    // client gets, not a string of "left the chat" notices before it.
-    let announce = ending != "server shutdown";
-    ctx.chat.borrow_mut().leave(&name, session, announce);
-    log::info!("{peer} ({name}) left: {ending}");
-    if ending == "kicked" {
-        return; // dropping the writer task closes the socket at once
+    if ending == Ending::Stop {
+        answering.wait_for_all().await;
+    } else {
+        drop(answering);
     }
+    match &name {
+        // At shutdown everyone is leaving: the goodbye is the last line each
+        // client gets, not a string of "left the chat" notices before it.
+        Some(name) => {
+            ctx.chat.borrow_mut().leave(name, session, ending != Ending::Stop);
+            log::info!("{peer} ({name}) left: {}", ending.as_str());
+        }
+        None => log::info!("{peer} left before choosing a name"),
+    }
+    match ending {
+        Ending::Kicked => return, // dropping the writer task closes the socket at once
+        Ending::Stop => conn.outbox.say(GOODBYE),
+        _ => {}
+    }
+    let Conn { mut reader, outbox, .. } = conn;
     drop(outbox);
     writer.finish().await;
+    // Boxed, as `owed_line` below: only its end needs it.
+    Box::pin(stop::linger(&mut reader)).await;
 }
 
-/// Waits for the next line, the server's stop, or this client's kick.
-async fn next(reader: &mut StreamReader, ctx: &Ctx, outbox: &Outbox) -> Next {
-    let mut line = pin!(reader.read_line());
-    let mut stop = pin!(ctx.stop.wait());
-    let mut kicked = pin!(outbox.kicked().wait());
-    poll_fn(|cx| {
-        if kicked.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(Next::Kicked);
-        }
-        if let Poll::Ready(line) = line.as_mut().poll(cx) {
-            return Poll::Ready(Next::Line(line));
-        }
-        stop.as_mut().poll(cx).map(|()| Next::Stop)
-    })
-    .await
+/// One connection's input and output.
+struct Conn {
+    reader: StreamReader,
+    outbox: Outbox,
+    /// Once stopping: bytes of input received before the stop and not yet
+    /// handled. `None` until the session sees the stop.
+    owed: Option<usize>,
 }
 
-/// The name dialogue; `Some(name)` once the client is in the lobby.
-async fn ask_name(
-    reader: &mut StreamReader,
-    outbox: &Outbox,
-    ctx: &Ctx,
-    session: u64,
-) -> Option<String> {
-    outbox.say("Welcome! Enter your name: ");
-    for attempt in 1..=NAME_TRIES {
-        let line = match next(reader, ctx, outbox).await {
-            Next::Line(Ok(line)) if !line.is_empty() => line,
-            Next::Stop => {
-                outbox.say("Server shutting down. Goodbye!\n");
-                return None;
+impl Conn {
+    /// The next line, the server's stop, or this client's kick. Once the
+    /// server is stopping: the next line received before the stop, then
+    /// `Stop` for good.
+    async fn next(&mut self, ctx: &Ctx) -> Next {
+        let owed = match &mut self.owed {
+            Some(owed) => owed,
+            None => match self.wait(ctx).await {
+                Next::Stop => self.owed.insert(stop::owed_at_stop(&self.reader)),
+                other => return other,
+            },
+        };
+        // Boxed: only a stopping session needs it, and in place its timer
+        // and read would make every session's future bigger.
+        match Box::pin(stop::owed_line(&mut self.reader, owed, &ctx.stop)).await {
+            Some(line) => Next::Line(line),
+            None => Next::Stop,
+        }
+    }
+
+    /// Waits for a kick, the stop or a line, checked in that order: a
+    /// client that sends without pause always has a line ready, and must
+    /// still see the stop.
+    async fn wait(&mut self, ctx: &Ctx) -> Next {
+        let mut kicked = pin!(self.outbox.kicked().wait());
+        let mut stop = pin!(ctx.stop.event().wait());
+        let mut line = pin!(self.reader.read_line());
+        poll_fn(|cx| {
+            if kicked.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Next::Kicked);
             }
+            if stop.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Next::Stop);
+            }
+            line.as_mut().poll(cx).map(Next::Line)
+        })
+        .await
+    }
+}
+
+/// The name dialogue; the name once the client is in the lobby.
+async fn ask_name(conn: &mut Conn, ctx: &Ctx, session: u64) -> Result<String, Ending> {
+    conn.outbox.say("Welcome! Enter your name: ");
+    for attempt in 1..=NAME_TRIES {
+        let line = match conn.next(ctx).await {
+            Next::Line(Ok(line)) if !line.is_empty() => line,
+            Next::Stop => return Err(Ending::Stop),
             Next::Line(Err(e)) if LimitOverrun::is(&e) => Vec::new(),
-            _ => return None, // EOF, reset, kicked
+            _ => return Err(Ending::NoName), // EOF, reset, kicked
         };
         let problem = match protocol::name_of(&line) {
             None => "Invalid name: 1-20 letters, digits or _.\n",
             Some(name) if ctx.chat.borrow().is_taken(&name) => "Name already taken.\n",
             Some(name) => {
-                let history = ctx.chat.borrow_mut().join(&name, outbox.clone(), session);
-                outbox.say(format!("Hello, {name}! Type /help for commands.\n"));
-                send_history(outbox, &history);
-                return Some(name);
+                let history = ctx.chat.borrow_mut().join(&name, conn.outbox.clone(), session);
+                conn.outbox.say(format!("Hello, {name}! Type /help for commands.\n"));
+                send_history(&conn.outbox, &history);
+                return Ok(name);
             }
         };
-        outbox.say(problem);
+        conn.outbox.say(problem);
         if attempt < NAME_TRIES {
-            outbox.say("Enter your name: ");
+            conn.outbox.say("Enter your name: ");
         }
     }
-    outbox.say("Too many attempts. Goodbye!\n");
-    None
+    conn.outbox.say("Too many attempts. Goodbye!\n");
+    Err(Ending::NoName)
 }
 
 /// The history block, omitted when the room has none.
@@ -149,42 +215,38 @@ pub fn send_history(outbox: &Outbox, history: &[Rc<str>]) {
 }
 
 /// Lines and commands until the client goes; returns why it went.
-async fn talk(reader: &mut StreamReader, outbox: &Outbox, ctx: &Ctx, name: &str) -> &'static str {
+async fn talk(conn: &mut Conn, ctx: &Ctx, name: &str) -> Ending {
     let mut bucket = TokenBucket::new(ctx.rate);
     let mut lines = 0u32;
     loop {
         // A client that sends a burst fills our reader with thousands of
         // lines, and read_line then returns without ever waiting: the task
         // would broadcast them all in one poll, and the receivers' writer
-        // tasks would get no turn to drain their queues, which then overflow
+        // tasks would get no turn to drain their queues, which then grow
         // although those clients read at full speed. Yielding every few
         // lines gives them that turn (asyncio's readline has the same trap).
         lines += 1;
         if lines % YIELD_EVERY == 0 {
             reel::yield_now().await;
         }
-        let line = match next(reader, ctx, outbox).await {
-            Next::Kicked => return "kicked",
-            Next::Stop => {
-                outbox.say("Server shutting down. Goodbye!\n");
-                return "server shutdown";
-            }
+        let line = match conn.next(ctx).await {
+            Next::Kicked => return Ending::Kicked,
+            Next::Stop => return Ending::Stop,
             Next::Line(Err(e)) if LimitOverrun::is(&e) => {
-                outbox.say(format!("Message too long (max {} bytes).\n", ctx.max_message));
+                conn.outbox.say(format!("Message too long (max {} bytes).\n", ctx.max_message));
                 continue;
             }
-            Next::Line(Err(_)) => return "connection lost",
-            Next::Line(Ok(line)) if line.is_empty() => return "disconnected",
+            Next::Line(Err(_)) => return Ending::ConnectionLost,
+            Next::Line(Ok(line)) if line.is_empty() => return Ending::Disconnected,
             Next::Line(Ok(line)) => line,
         };
+        let outbox = &conn.outbox;
         match protocol::input(&line) {
             Input::Blank => {}
-            Input::BadUtf8 => {
-                outbox.say("Invalid UTF-8: message not sent.\n");
-            }
+            Input::BadUtf8 => outbox.say("Invalid UTF-8: message not sent.\n"),
             Input::Command(command) => {
                 if let Flow::Quit = commands::run(command, name, outbox, ctx, &mut bucket) {
-                    return "quit";
+                    return Ending::Quit;
                 }
             }
             Input::Message(text) => {
@@ -215,32 +277,4 @@ pub fn check_message(text: &str, outbox: &Outbox, ctx: &Ctx, bucket: &mut TokenB
 fn hh_mm() -> String {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     format!("{:02}:{:02}", secs / 3600 % 24, secs / 60 % 60)
-}
-
-/// `rate` messages per second, in bursts of up to `rate`.
-pub struct TokenBucket {
-    rate: f64,
-    tokens: f64,
-    last: Instant,
-}
-
-impl TokenBucket {
-    fn new(rate: u32) -> Self {
-        let rate = f64::from(rate.max(1));
-        TokenBucket { rate, tokens: rate, last: reel::time::now() }
-    }
-
-    /// Takes one token if there is one.
-    fn take(&mut self) -> bool {
-        let now = reel::time::now();
-        let refill = now.duration_since(self.last).as_secs_f64() * self.rate;
-        self.tokens = (self.tokens + refill).min(self.rate);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
 }

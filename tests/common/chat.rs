@@ -17,6 +17,7 @@ pub const TOO_MANY: &str = "Too many attempts. Goodbye!\n";
 pub const HISTORY_START: &str = "=== Recent messages ===\n";
 pub const HISTORY_END: &str = "=== End of history ===\n";
 pub const SLOW_DOWN: &str = "Slow down.\n";
+pub const SHUTDOWN: &str = "Server shutting down. Goodbye!\n";
 
 /// Starts the chat example with `--port 0` and `args`.
 pub fn start(args: &[&str]) -> Server {
@@ -176,6 +177,23 @@ impl Chatter {
             Err(e) => panic!("no EOF within the deadline ({e}); read {bytes:?}"),
         }
         String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Everything up to EOF, which must be a clean one: a reset (or the
+    /// deadline) fails the test.
+    pub fn rest_clean(mut self) -> String {
+        let mut bytes = Vec::new();
+        if let Err(e) = self.reader.read_to_end(&mut bytes) {
+            panic!("no clean EOF ({e}) after {:?}", String::from_utf8_lossy(&bytes));
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Splits into the reading side (buffered, with what it has read
+    /// ahead) and a clone of the socket for a writer thread.
+    pub fn split(self) -> (BufReader<TcpStream>, TcpStream) {
+        let writer = self.stream().try_clone().expect("clone the socket");
+        (self.reader, writer)
     }
 
     /// Closes with `SO_LINGER` 0: the kernel sends RST, not FIN.
