@@ -286,11 +286,14 @@ pub(crate) async fn write_all(stream: &TcpStream, mut buf: &[u8]) -> io::Result<
 
 /// The loop of `discard_until_eof`, shared by the stream and its read half.
 pub(crate) async fn discard_until_eof(stream: &TcpStream, within: Duration) -> io::Result<u64> {
-    // On the heap, not in the future: a 4 KiB array here would sit in the
-    // state of every connection task that may call this, idle or not.
-    let mut sink = vec![0; 4096];
     let mut discarded = 0;
     let drain = async {
+        // Most peers send nothing more and just close: wait with no buffer,
+        // and take one (on the heap: an array here would sit in the state
+        // of every task that may call this) only once something arrives.
+        // Ten thousand connections closing at once then cost no 40 MB.
+        stream.readable().await?;
+        let mut sink = vec![0; 4096];
         loop {
             match poll_fn(|cx| stream.poll_read(cx, &mut sink)).await? {
                 0 => return Ok(()),
