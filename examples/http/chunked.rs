@@ -118,12 +118,14 @@ impl Decoder {
 }
 
 /// The CRLF-ended line at the start of `bytes`: its text without the CRLF
-/// and its whole length, or `None` if it is not all there yet. A bare LF
-/// is a 400; a line longer than `limit` is `too_long`.
+/// and its whole length, or `None` if it is not all there yet. A line
+/// longer than `limit` is `too_long`, decided on its first `limit + 2`
+/// bytes alone, so the answer is the same however the input was split;
+/// then a bare LF is a 400.
 fn line(bytes: &[u8], limit: usize, too_long: u16) -> Result<Option<(&[u8], usize)>, u16> {
-    match bytes.iter().position(|&b| b == b'\n') {
-        Some(at) if at == 0 || bytes[at - 1] != b'\r' => Err(400),
-        Some(at) if at - 1 > limit => Err(too_long),
+    let seen = &bytes[..bytes.len().min(limit + 2)];
+    match seen.iter().position(|&b| b == b'\n') {
+        Some(at) if at == 0 || seen[at - 1] != b'\r' => Err(400),
         Some(at) => Ok(Some((&bytes[..at - 1], at + 1))),
         None if bytes.len() > limit + 1 => Err(too_long),
         None => Ok(None),
