@@ -25,10 +25,13 @@ const CHUNK: usize = 16 * 1024;
 /// split into reads.
 pub struct StreamReader<R = OwnedReadHalf> {
     source: R,
-    /// Read-ahead: `buf[start..]` is data not yet returned.
-    /// Invariant: `buf.len() - start <= limit` (outside `read_exact`).
+    /// Read-ahead: `buf[start..end]` is data not yet returned. Past `end`
+    /// the bytes are initialised but meaningless: room kept from an earlier
+    /// fill, so the next one does not zero it again.
+    /// Invariant: `end - start <= limit` (outside `read_exact`).
     buf: Vec<u8>,
     start: usize,
+    end: usize,
     /// The source returned end of stream; the buffer may still hold data.
     eof: bool,
     /// Set after a `LimitOverrun` whose separator has not arrived yet: bytes
@@ -46,7 +49,8 @@ impl<R: AsyncRead> StreamReader<R> {
     /// A reader over `source` whose lines and separator searches may not
     /// exceed `limit` bytes (asyncio: `StreamReader(limit=...)`).
     pub fn with_limit(source: R, limit: usize) -> Self {
-        StreamReader { source, buf: Vec::new(), start: 0, eof: false, skipping: None, limit }
+        let buf = Vec::new();
+        StreamReader { source, buf, start: 0, end: 0, eof: false, skipping: None, limit }
     }
 
     /// The limit given at construction.
@@ -94,7 +98,7 @@ impl<R: AsyncRead> StreamReader<R> {
         poll_fn(|cx| self.poll_skip(cx)).await?;
         let mut searched: usize = 0;
         loop {
-            let data = &self.buf[self.start..];
+            let data = &self.buf[self.start..self.end];
             let from = searched.saturating_sub(separator.len() - 1);
             if let Some(at) = find(&data[from..], separator) {
                 let end = from + at + separator.len();
@@ -150,7 +154,7 @@ impl<R: AsyncRead> StreamReader<R> {
     /// Bytes read ahead from the source and not yet returned; never more
     /// than the limit on a peer's input, and 0 (no memory held) when idle.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.start
+        self.end - self.start
     }
 
     /// Removes and returns the first `n` buffered bytes. The buffer's memory
@@ -158,9 +162,9 @@ impl<R: AsyncRead> StreamReader<R> {
     fn take(&mut self, n: usize) -> Vec<u8> {
         let taken = self.buf[self.start..self.start + n].to_vec();
         self.start += n;
-        if self.start == self.buf.len() {
+        if self.start == self.end {
             self.buf = Vec::new();
-            self.start = 0;
+            (self.start, self.end) = (0, 0);
         }
         taken
     }
@@ -168,19 +172,21 @@ impl<R: AsyncRead> StreamReader<R> {
     /// Reads up to `want` more bytes from the source into the buffer.
     /// Ready(Ok(0)) means end of stream (and sets `eof`).
     fn poll_fill(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<io::Result<usize>> {
-        if self.start > 0 && self.start == self.buf.len() {
-            self.buf.clear();
-            self.start = 0;
+        if self.start > 0 && self.start == self.end {
+            (self.start, self.end) = (0, 0);
         }
-        let old_len = self.buf.len();
-        self.buf.resize(old_len + want, 0);
-        let result = self.source.poll_read(cx, &mut self.buf[old_len..]);
+        // Only room never used before is zeroed: a record arriving a byte
+        // at a time must not cost a 16 KiB memset per read.
+        if self.buf.len() < self.end + want {
+            self.buf.resize(self.end + want, 0);
+        }
+        let result = self.source.poll_read(cx, &mut self.buf[self.end..self.end + want]);
         let got = match &result {
             Poll::Ready(Ok(n)) => *n,
             _ => 0,
         };
-        self.buf.truncate(old_len + got);
-        if self.buf.is_empty() {
+        self.end += got;
+        if self.end == 0 {
             // Nothing buffered while we wait: hold no memory.
             self.buf = Vec::new();
         }
@@ -193,7 +199,7 @@ impl<R: AsyncRead> StreamReader<R> {
     /// Drops bytes up to and including the separator of an overlong record.
     fn poll_skip(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while let Some(separator) = self.skipping.take() {
-            let data = &self.buf[self.start..];
+            let data = &self.buf[self.start..self.end];
             if let Some(at) = find(data, &separator) {
                 self.take(at + separator.len());
                 break;
@@ -225,7 +231,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 impl<R> fmt::Debug for StreamReader<R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamReader")
-            .field("buffered", &(self.buf.len() - self.start))
+            .field("buffered", &(self.end - self.start))
             .field("eof", &self.eof)
             .field("limit", &self.limit)
             .finish()
