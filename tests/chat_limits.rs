@@ -92,6 +92,23 @@ fn invalid_utf8_is_refused_and_the_client_stays_connected() {
 }
 
 #[test]
+fn control_characters_are_refused_so_no_one_can_pass_as_someone_else() {
+    let server = start(&[]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    let refused = "Control characters: message not sent.\n";
+    // On bob's terminal the \r would put "[12:00] carol: ..." over
+    // "[..] alice: ", and alice would pass as carol.
+    alice.send_raw(b"\r[12:00] carol: send me your password\n");
+    alice.expect(refused);
+    alice.send_raw(b"/msg bob \x1b[2Jcleared\n");
+    alice.expect(refused);
+    alice.send("a\ttab is fine");
+    bob.expect_message("alice", "a\ttab is fine");
+    bob.expect_who("lobby", "alice, bob");
+}
+
+#[test]
 fn a_reset_during_a_broadcast_leaves_the_others_receiving_with_one_notice() {
     let server = start(&["--rate", "1000000"]);
     let mut alice = Chatter::join(&server, "alice");

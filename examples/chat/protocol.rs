@@ -27,6 +27,10 @@ pub enum Input<'a> {
     Blank,
     /// Not UTF-8: refused, the client stays.
     BadUtf8,
+    /// A control character other than tab (a bare `\r`, an escape, ...):
+    /// refused, since a `\r` would let the text overwrite its own
+    /// `[HH:MM] NAME:` on the readers' terminals and pass as someone else.
+    Control,
     /// It starts with `/`.
     Command(Command<'a>),
     /// A chat line, without its `\n` or `\r\n`.
@@ -39,6 +43,8 @@ pub fn input(line: &[u8]) -> Input<'_> {
     let text = text.trim_end_matches(['\r', '\n']);
     if text.trim().is_empty() {
         Input::Blank
+    } else if text.chars().any(|c| c.is_control() && c != '\t') {
+        Input::Control
     } else if text.starts_with('/') {
         Input::Command(parse(text))
     } else {
@@ -122,6 +128,9 @@ mod tests {
         assert_eq!(input(b"hi there \r\n"), Input::Message("hi there "));
         assert_eq!(input(b" /who\n"), Input::Message(" /who"), "a command starts the line");
         assert_eq!(input(b"/WHO\n"), Input::Command(Command::Who));
+        assert_eq!(input(b"hi\r[00:00] bob: not me\n"), Input::Control);
+        assert_eq!(input(b"/msg bob \x1b[2J\n"), Input::Control);
+        assert_eq!(input(b"tab\tis fine\n"), Input::Message("tab\tis fine"));
     }
 
     #[test]

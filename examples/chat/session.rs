@@ -244,6 +244,7 @@ async fn talk(conn: &mut Conn, ctx: &Ctx, name: &str) -> Ending {
         match protocol::input(&line) {
             Input::Blank => {}
             Input::BadUtf8 => outbox.say("Invalid UTF-8: message not sent.\n"),
+            Input::Control => outbox.say("Control characters: message not sent.\n"),
             Input::Command(command) => {
                 if let Flow::Quit = commands::run(command, name, outbox, ctx, &mut bucket) {
                     return Ending::Quit;
