@@ -9,9 +9,11 @@
 // Each binary uses some of what is included here.
 #![allow(dead_code)]
 
+pub mod chat;
 pub mod echo;
 pub mod http;
 
+pub mod chat_lines;
 pub mod echo_lines;
 pub mod http_chunked;
 pub mod http_head;
@@ -24,6 +26,7 @@ pub type Body = fn(&[u8]);
 
 /// Every target by name: its corpus is `fuzz/corpus/NAME/`.
 pub const TARGETS: &[(&str, Body)] = &[
+    ("chat_lines", chat_lines::run),
     ("echo_lines", echo_lines::run),
     ("http_chunked", http_chunked::run),
     ("http_head", http_head::run),
