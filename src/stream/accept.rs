@@ -15,7 +15,7 @@
 //! event as usual, so the loop does not spin. Only if the reserve cannot be
 //! reopened does it fall back to pausing.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::future::poll_fn;
 use std::io;
@@ -25,7 +25,10 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use crate::net::{TcpListener, TcpStream};
-use crate::stream::server::{HandlerGuard, Inner, ListenerSlot};
+
+/// A listening socket shared by the server (which takes it away in
+/// `close`) and its accept task (which then sees `None` and ends).
+pub(super) type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
 
 /// How long the accept loop pauses after an error it cannot shed: retrying
 /// at once would spin the loop at 100% CPU.
@@ -34,8 +37,13 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// At most one "out of file descriptors" warning per this long.
 const WARN_EVERY: Duration = Duration::from_secs(1);
 
-/// Accepts connections from `listener` until `close` takes it away.
-pub(super) async fn accept_loop(inner: Rc<Inner>, listener: ListenerSlot, mut reserve: Reserve) {
+/// Accepts connections from `listener` until `close` takes it away, and
+/// hands each to `start`.
+pub(super) async fn accept_loop(
+    listener: ListenerSlot,
+    mut reserve: Reserve,
+    start: impl Fn(TcpStream, SocketAddr),
+) {
     loop {
         let accepted = poll_fn(|cx| match &*listener.borrow() {
             Some(listener) => listener.poll_accept(cx).map(Some),
@@ -44,7 +52,7 @@ pub(super) async fn accept_loop(inner: Rc<Inner>, listener: ListenerSlot, mut re
         .await;
         match accepted {
             None => return,
-            Some(Ok((stream, peer))) => start_handler(&inner, stream, peer),
+            Some(Ok((stream, peer))) => start(stream, peer),
             Some(Err(e)) if out_of_descriptors(&e) && reserve.is_held() => {
                 if let Some(listener) = &*listener.borrow() {
                     reserve.shed_backlog(listener);
@@ -60,15 +68,15 @@ pub(super) async fn accept_loop(inner: Rc<Inner>, listener: ListenerSlot, mut re
 }
 
 /// Takes in every connection the kernel completed for `listener` and hands
-/// each to a handler, as `Server::close` does before dropping it: closing
-/// a listener resets the connections still in its backlog, whose clients
-/// may already have sent a request.
-pub(super) fn take_backlog(inner: &Rc<Inner>, listener: &TcpListener) -> usize {
+/// each to `start`, as `Server::close` does before dropping it: closing a
+/// listener resets the connections still in its backlog, whose clients may
+/// already have sent a request.
+pub(super) fn take_backlog(listener: &TcpListener, start: impl Fn(TcpStream, SocketAddr)) -> usize {
     let mut taken = 0;
     loop {
         match listener.accept_now() {
             Ok((stream, peer)) => {
-                start_handler(inner, stream, peer);
+                start(stream, peer);
                 taken += 1;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return taken,
@@ -78,20 +86,6 @@ pub(super) fn take_backlog(inner: &Rc<Inner>, listener: &TcpListener) -> usize {
             }
         }
     }
-}
-
-/// Runs the server's handler for a new connection, or its refusal past the
-/// connection limit.
-pub(super) fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
-    if inner.at_limit() {
-        if let Some(refuse) = &inner.options.refuse {
-            crate::task::spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
-        }
-        return;
-    }
-    let guard = HandlerGuard::new(inner.clone());
-    let task = (inner.spawn_handler)(stream, peer, guard);
-    inner.handlers.borrow_mut().insert(task.id, task);
 }
 
 /// EMFILE (this process) or ENFILE (the whole system).

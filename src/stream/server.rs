@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use crate::executor::TaskRef;
 use crate::net::{TcpListener, TcpStream};
-use crate::stream::accept::{Reserve, accept_loop, take_backlog};
+use crate::stream::accept::{ListenerSlot, Reserve, accept_loop, take_backlog};
 use crate::stream::{StreamReader, StreamWriter, pair};
 use crate::task::{JoinHandle, TaskId, spawn_named};
 
@@ -37,15 +37,11 @@ type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> std::pin::Pin<Box<dyn Future<
 /// task's future is the handler's own (one allocation, not a box in a box).
 type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard) -> TaskRef>;
 
-/// A listening socket shared by the server (which drops it in `close`) and
-/// its accept task (which sees `None` and ends).
-pub(super) type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
-
 /// Options for [`start_server_with`]: a connection limit and how to refuse.
 #[derive(Default)]
 pub struct ServerOptions {
     max_connections: Option<usize>,
-    pub(super) refuse: Option<Handler>,
+    refuse: Option<Handler>,
     reuse_port: bool,
 }
 
@@ -163,7 +159,9 @@ where
     });
     for listener in listeners {
         let slot = Rc::new(RefCell::new(Some(listener)));
-        let accept = accept_loop(inner.clone(), slot.clone(), Reserve::open());
+        let server = inner.clone();
+        let start = move |stream, peer| start_handler(&server, stream, peer);
+        let accept = accept_loop(slot.clone(), Reserve::open(), start);
         let task = spawn_named("accept", accept);
         inner.accept_tasks.borrow_mut().push((slot, task));
     }
@@ -176,15 +174,15 @@ pub struct Server {
     inner: Rc<Inner>,
 }
 
-pub(super) struct Inner {
+struct Inner {
     local_addrs: Vec<SocketAddr>,
     /// False once `close` ran: no accept task is left.
     serving: Cell<bool>,
-    pub(super) spawn_handler: Spawner,
-    pub(super) options: ServerOptions,
+    spawn_handler: Spawner,
+    options: ServerOptions,
     /// The live handler tasks, by task id; an entry leaves when its handler
     /// ends (see `HandlerGuard`).
-    pub(super) handlers: RefCell<BTreeMap<TaskId, TaskRef>>,
+    handlers: RefCell<BTreeMap<TaskId, TaskRef>>,
     /// Each listener (taken out and dropped by `close`) and its accept task.
     accept_tasks: RefCell<Vec<(ListenerSlot, JoinHandle<()>)>>,
     /// Tasks in `wait_closed`, `serve_forever` or `shutdown`.
@@ -233,7 +231,8 @@ impl Server {
         for (listener, task) in accepts {
             let listener = listener.borrow_mut().take();
             if let Some(listener) = listener {
-                let taken = take_backlog(&self.inner, &listener);
+                let start = |stream, peer| start_handler(&self.inner, stream, peer);
+                let taken = take_backlog(&listener, start);
                 if taken > 0 {
                     log::debug!(target: "reel", "close: took {taken} connections from the backlog");
                 }
@@ -290,15 +289,29 @@ impl Inner {
         waiters.into_iter().for_each(Waker::wake);
     }
 
-    pub(super) fn at_limit(&self) -> bool {
+    fn at_limit(&self) -> bool {
         self.options.max_connections.is_some_and(|limit| self.handlers.borrow().len() >= limit)
     }
+}
+
+/// Runs the server's handler for a new connection, or its refusal past the
+/// connection limit.
+fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
+    if inner.at_limit() {
+        if let Some(refuse) = &inner.options.refuse {
+            crate::task::spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
+        }
+        return;
+    }
+    let guard = HandlerGuard::new(inner.clone());
+    let task = (inner.spawn_handler)(stream, peer, guard);
+    inner.handlers.borrow_mut().insert(task.id, task);
 }
 
 /// Held by every handler task: its `Drop` (on return, panic or cancel) takes
 /// the task out of the server's table. It learns its task's id at the first
 /// poll, because a cancelled or panicked task is dropped outside its poll.
-pub(super) struct HandlerGuard {
+struct HandlerGuard {
     inner: Rc<Inner>,
     /// Set at the task's first poll; a handler dropped before ever running
     /// (only at shutdown, which empties the table itself) has none.
@@ -307,7 +320,7 @@ pub(super) struct HandlerGuard {
 
 impl HandlerGuard {
     /// A guard for a handler about to be spawned; it learns its id later.
-    pub(super) fn new(inner: Rc<Inner>) -> Self {
+    fn new(inner: Rc<Inner>) -> Self {
         HandlerGuard { inner, id: None }
     }
 
