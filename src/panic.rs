@@ -43,12 +43,15 @@ thread_local! {
 static TRACED: Mutex<Option<HashSet<String>>> = Mutex::new(None);
 
 /// Installs reel's hook once per process, in front of the previous one.
-pub(crate) fn install_hook() {
+/// `polling_task` tells it the id of the task this thread's loop is
+/// polling, if any (the runtime passes its own, so this leaf imports
+/// nothing from above).
+pub(crate) fn install_hook(polling_task: fn() -> Option<u64>) {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if !record(info) {
+            if !record(info, polling_task) {
                 previous(info);
             }
         }));
@@ -66,8 +69,8 @@ pub fn take_panic_location() -> Option<String> {
 
 /// The hook's work for a panic inside a task; false (the previous hook's
 /// turn) for any other panic.
-fn record(info: &PanicHookInfo<'_>) -> bool {
-    let Some(task) = crate::runtime::polling_task() else {
+fn record(info: &PanicHookInfo<'_>, polling_task: fn() -> Option<u64>) -> bool {
+    let Some(task) = polling_task() else {
         return false;
     };
     let location = info.location().map_or_else(|| "an unknown place".into(), |l| l.to_string());

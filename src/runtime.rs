@@ -132,7 +132,7 @@ impl Builder {
         if try_core().is_some() {
             panic!("reel::run called from a running reel loop: spawn a task instead");
         }
-        crate::panic::install_hook();
+        crate::panic::install_hook(|| polling_task().map(|task| task.0));
         let reactor = Reactor::new(self.events_capacity)
             .unwrap_or_else(|e| panic!("reel::run could not create its epoll instance: {e}"));
         let executor = Executor::new(&reactor, self.slow_callback_duration)
