@@ -175,7 +175,7 @@ impl Rules {
             self.close |= tokens().any(|t| t.eq_ignore_ascii_case("close"));
             self.keep_alive |= tokens().any(|t| t.eq_ignore_ascii_case("keep-alive"));
         } else if name.eq_ignore_ascii_case("host") {
-            self.hosts += value.split(',').count();
+            self.hosts += 1 + value.bytes().filter(|&b| b == b',').count();
         } else if name.eq_ignore_ascii_case("expect") {
             self.expect_continue |= value.trim().eq_ignore_ascii_case("100-continue");
         }

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 /// Splits a request target into its decoded path and its query; the
 /// fragment, if a client sent one, is dropped. Accepts the origin form
 /// (`/a?b`), the absolute form (`http://host/a?b`) and `*`.
+#[inline]
 pub fn split_target(target: &str) -> Result<(String, Option<String>), u16> {
-    let target = target.split('#').next().unwrap_or_default();
+    let target = target.split_once('#').map_or(target, |(before, _fragment)| before);
     // The origin form (`/a?b`), which is nearly every request, skips the
     // search for a scheme.
     let scheme = if target.starts_with('/') { None } else { target.split_once("://") };
@@ -38,6 +39,7 @@ pub fn split_target(target: &str) -> Result<(String, Option<String>), u16> {
 /// Decodes `%XX` escapes in a path. Invalid escapes, an encoded NUL, an
 /// encoded `/` (which would let a segment hide a separator) and bytes that
 /// are not UTF-8 are refused with 400.
+#[inline]
 pub fn percent_decode(path: &str) -> Result<String, u16> {
     if !path.contains('%') {
         return Ok(path.to_owned());
