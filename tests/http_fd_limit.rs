@@ -82,3 +82,44 @@ fn a_thousand_files_under_256_descriptors_are_all_served_and_every_connect_is_pr
         assert_eq!(response.status, 200, "{}", name(i));
     }
 }
+
+/// Out of descriptors with every one of them held by a live connection: a
+/// file that needs an `open` is `503` with `Retry-After: 1`, never `404`; a
+/// cached one is still served; once connections close, it is served again.
+#[test]
+fn with_every_descriptor_taken_an_uncached_file_is_503_then_served_when_some_free() {
+    let root = DocRoot::new("fd-full");
+    root.write("small.txt", "small\n");
+    let large = root.write("large.bin", "");
+    std::fs::OpenOptions::new().write(true).open(large).expect("open").set_len(LARGE).expect("len");
+    let server = start_limited(&root, 64);
+    let mut first = Client::connect_to(server.addr);
+    assert_eq!(first.get("/small.txt").text(), "small\n", "cached: its descriptor is closed");
+    // Fill the table: the server accepts until EMFILE, then closes the rest
+    // at once. Each connection either answers or ends.
+    let mut open = Vec::new();
+    let mut shed = 0;
+    for _ in 0..100 {
+        let mut client = Client::connect_to(server.addr);
+        client.send("GET /small.txt HTTP/1.1\r\nHost: t\r\n\r\n");
+        match client.try_response(false) {
+            Some(response) => {
+                assert_eq!(response.status, 200);
+                open.push(client);
+            }
+            None => shed += 1,
+        }
+    }
+    assert!(shed > 0, "the table filled up ({} connections held)", open.len());
+    let refused = first.get("/large.bin");
+    refused.assert_status(503);
+    assert_eq!(refused.header("Retry-After"), Some("1"));
+    assert_eq!(first.get("/small.txt").text(), "small\n", "the cache still serves");
+    // Ten clients leave; their EOF shows the server has closed its side.
+    for client in open.drain(..10) {
+        client.shutdown_write();
+        client.expect_closed();
+    }
+    let served = first.get("/large.bin");
+    assert_eq!((served.status, served.body.len()), (200, LARGE as usize));
+}
