@@ -248,7 +248,7 @@ impl Executor {
         match outcome {
             Ok(Poll::Ready(())) => self.remove(task_ref, future, TaskEnd::Completed),
             Err(payload) => {
-                let message = task::panic_message(&*payload);
+                let message = crate::panic::panic_message(&*payload);
                 let location = crate::panic::take_panic_location();
                 self.remove(task_ref, future, TaskEnd::Panicked(message, location));
             }
@@ -269,7 +269,7 @@ impl Executor {
     /// `JoinHandle`, both outside any borrow (destructors may call back in).
     fn remove(&self, task_ref: TaskRef, future: Pin<Box<dyn Future<Output = ()>>>, end: TaskEnd) {
         let task = self.tasks.borrow_mut().remove(task_ref.key);
-        drop(future);
+        crate::panic::drop_guarded(future, &format!("task {}", task.id));
         match (&task.join, end) {
             (Some(join), TaskEnd::Cancelled) => join.cancelled(),
             (Some(join), TaskEnd::Panicked(message, location)) => join.panicked(message, location),
@@ -296,7 +296,7 @@ impl Executor {
             }
             count += drained.len();
             for task in drained {
-                drop(task.future);
+                crate::panic::drop_guarded(task.future, &format!("task {}", task.id));
                 if let Some(join) = task.join {
                     join.cancelled();
                 }

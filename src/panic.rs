@@ -27,11 +27,13 @@
 //! borrow that could already be held, since it runs in the middle of
 //! whatever panicked.
 
+use std::any::Any;
 use std::backtrace::Backtrace;
 use std::cell::RefCell;
 use std::collections::HashSet;
-use std::panic::PanicHookInfo;
+use std::panic::{AssertUnwindSafe, PanicHookInfo, catch_unwind};
 use std::sync::{Mutex, Once};
+use std::task::Waker;
 
 thread_local! {
     /// Where the last panic inside a task on this thread happened
@@ -56,6 +58,29 @@ pub(crate) fn install_hook(polling_task: fn() -> Option<u64>) {
             }
         }));
     });
+}
+
+/// Wakes `waker` from one of the loop's own phases (events, timers), where
+/// no task's `catch_unwind` is around: a waker is user code (a combinator's
+/// own, or one from another executor), and if it panics, the panic is
+/// logged as one error line and the loop goes on, as async-io does. The
+/// task it was for may then never be woken: that is the waker's bug.
+pub(crate) fn wake_guarded(waker: Waker, phase: &str) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| waker.wake())) {
+        // Outside a task poll, Rust's own hook has printed where.
+        let message = panic_message(&*payload);
+        log::error!(target: "reel", "a waker panicked when {phase} woke it: {message}; the loop goes on");
+    }
+}
+
+/// Drops a task's future outside its poll (it finished, or was cancelled,
+/// or the loop is ending), where no `catch_unwind` is around: a `Drop` that
+/// panics is logged as one error line and the loop goes on.
+pub(crate) fn drop_guarded<T>(value: T, what: &str) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(|| drop(value))) {
+        let message = panic_message(&*payload);
+        log::error!(target: "reel", "dropping {what} panicked: {message}; the loop goes on");
+    }
 }
 
 /// Where the last panic caught inside a task on this thread happened, as
@@ -87,4 +112,27 @@ fn record(info: &PanicHookInfo<'_>, polling_task: fn() -> Option<u64>) -> bool {
 fn first_trace(location: &str) -> bool {
     let Ok(mut traced) = TRACED.lock() else { return false };
     traced.get_or_insert_with(HashSet::new).insert(location.to_owned())
+}
+
+/// The message of a panic payload, for `JoinError` and logs.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "panic with a non-string payload".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_messages_come_from_str_and_string_payloads() {
+        assert_eq!(panic_message(&"static"), "static");
+        assert_eq!(panic_message(&String::from("owned")), "owned");
+        assert_eq!(panic_message(&42u32), "panic with a non-string payload");
+    }
 }

@@ -18,7 +18,8 @@
 //! sticky `READ_CLOSED` bit, which is never cleared: that edge comes once.
 //!
 //! Ground rules: only `dispatch` sets readiness and wakes on its behalf, and
-//! it wakes only after releasing its borrows (a waker may run any code); only
+//! it wakes only after releasing its borrows (a waker may run any code, and
+//! one that panics is logged and the loop goes on); only
 //! the loop's thread touches any of this. Events and task polls never
 //! interleave (the tick runs `dispatch` to the end before polling any task),
 //! so a slot freed by a task cannot receive a stale event from the same batch.
@@ -172,12 +173,16 @@ impl Reactor {
     /// This is the only place where readiness events become wakes: break here
     /// to see which socket woke which task.
     pub(crate) fn dispatch(&self) -> Dispatched {
-        let mut to_wake = self.to_wake.borrow_mut();
+        // The wakers are taken out of `to_wake` before any of them runs: a
+        // waker may run any code, even code that ends up here again.
+        let mut to_wake = std::mem::take(&mut *self.to_wake.borrow_mut());
         let mut done = self.collect_wakes(&mut to_wake);
         done.wakes = to_wake.len();
         for waker in to_wake.drain(..) {
-            waker.wake();
+            crate::panic::wake_guarded(waker, "an I/O event");
         }
+        // Given back empty, so the next tick reuses the allocation.
+        *self.to_wake.borrow_mut() = to_wake;
         done
     }
 

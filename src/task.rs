@@ -8,7 +8,6 @@
 //! or cancellation), the handle takes it. Ground rule: a panic nobody takes is
 //! logged at error level, like asyncio's "Task exception was never retrieved".
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -158,7 +157,11 @@ pub(crate) struct JoinSlot<T> {
 }
 
 impl<T> JoinSlot<T> {
-    fn finish(&mut self, result: Result<T, JoinError>) {
+    /// Stores the outcome and returns the waiter to wake, which the caller
+    /// wakes once the slot's borrow has ended (a waker may run any code,
+    /// this slot's handle included).
+    #[must_use = "the waiter must be woken"]
+    fn finish(&mut self, result: Result<T, JoinError>) -> Option<Waker> {
         if let Err(e) = &result {
             if e.is_panic() && !self.handle_alive {
                 self.log_unretrieved(e);
@@ -166,9 +169,7 @@ impl<T> JoinSlot<T> {
         }
         self.result = Some(result);
         self.finished = true;
-        if let Some(waiter) = self.waiter.take() {
-            waiter.wake();
-        }
+        self.waiter.take()
     }
 
     fn log_unretrieved(&self, e: &JoinError) {
@@ -205,14 +206,24 @@ pub(crate) trait JoinNotify {
 impl<T> JoinNotify for RefCell<JoinSlot<T>> {
     fn panicked(&self, message: String, location: Option<String>) {
         let id = self.borrow().id;
-        self.borrow_mut().finish(Err(JoinError { id, panic: Some(message), location }));
+        let waiter =
+            self.borrow_mut().finish(Err(JoinError { id, panic: Some(message), location }));
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
     }
 
     fn cancelled(&self) {
-        let mut slot = self.borrow_mut();
-        if !slot.finished {
+        let waiter = {
+            let mut slot = self.borrow_mut();
+            if slot.finished {
+                return;
+            }
             let id = slot.id;
-            slot.finish(Err(JoinError { id, panic: None, location: None }));
+            slot.finish(Err(JoinError { id, panic: None, location: None }))
+        };
+        if let Some(waiter) = waiter {
+            waiter.wake();
         }
     }
 }
@@ -242,20 +253,12 @@ where
     let mut future = Box::pin(future);
     let body = Box::pin(async move {
         let output = future.as_mut().await;
-        output_slot.borrow_mut().finish(Ok(output));
+        let waiter = output_slot.borrow_mut().finish(Ok(output));
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
     });
     (body, slot.clone(), slot)
-}
-
-/// The message of a panic payload, for `JoinError` and logs.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "panic with a non-string payload".to_string()
-    }
 }
 
 /// A handle to a spawned task: await it for the task's output
@@ -344,13 +347,6 @@ impl<T> fmt::Debug for JoinHandle<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn panic_messages_come_from_str_and_string_payloads() {
-        assert_eq!(panic_message(&"static"), "static");
-        assert_eq!(panic_message(&String::from("owned")), "owned");
-        assert_eq!(panic_message(&42u32), "panic with a non-string payload");
-    }
 
     #[test]
     fn join_errors_say_what_happened_to_which_task() {

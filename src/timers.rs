@@ -85,7 +85,7 @@ impl Timers {
                 }
             };
             let Some(waker) = entry else { return fired };
-            waker.wake();
+            crate::panic::wake_guarded(waker, "a timer");
             fired += 1;
         }
     }

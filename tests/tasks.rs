@@ -301,3 +301,55 @@ fn a_panicking_main_future_propagates_out_of_run() {
     // The loop was torn down: this thread can run another.
     assert_eq!(reel::run(async { 1 }), 1);
 }
+
+#[test]
+fn a_waker_that_panics_in_a_loop_phase_is_logged_and_the_loop_goes_on() {
+    struct Broken;
+    impl std::task::Wake for Broken {
+        fn wake(self: std::sync::Arc<Self>) {
+            panic!("this waker is broken");
+        }
+    }
+    capture_logs();
+    reel::run(async {
+        let waker = std::task::Waker::from(std::sync::Arc::new(Broken));
+        let mut timer = Box::pin(reel::sleep(Duration::from_millis(5)));
+        let mut cx = std::task::Context::from_waker(&waker);
+        assert!(timer.as_mut().poll(&mut cx).is_pending(), "parks the broken waker");
+        // The timer fires in a later tick and wakes it from fire_expired,
+        // where no task's catch_unwind is around.
+        reel::sleep(Duration::from_millis(30)).await;
+        let errors = my_logs(log::Level::Error);
+        assert!(
+            errors.iter().any(|l| l.contains("a waker panicked when a timer woke it")
+                && l.contains("this waker is broken")),
+            "{errors:?}"
+        );
+        drop(timer);
+    });
+}
+
+#[test]
+fn a_future_whose_drop_panics_is_logged_when_cancelled_and_the_loop_goes_on() {
+    struct PanicsOnDrop;
+    impl Drop for PanicsOnDrop {
+        fn drop(&mut self) {
+            panic!("drop went wrong");
+        }
+    }
+    capture_logs();
+    reel::run(async {
+        let guard = PanicsOnDrop;
+        let doomed = spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+        yield_now().await;
+        doomed.cancel();
+        let error = bounded(doomed).await.expect_err("cancelled");
+        assert!(error.is_cancelled());
+        let errors = my_logs(log::Level::Error);
+        assert!(errors.iter().any(|l| l.contains("panicked: drop went wrong")), "{errors:?}");
+        assert_eq!(bounded(spawn(async { 5 })).await.expect("the loop goes on"), 5);
+    });
+}
