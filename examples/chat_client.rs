@@ -19,7 +19,7 @@
 //! - Server data is copied to stdout as it arrives, chunk by chunk, and
 //!   flushed: the prompt `Welcome! Enter your name: ` has no newline and
 //!   shows at once.
-//! - Each line read from stdin (`reel::io::stdin()`, non-blocking) is sent
+//! - Each line read from stdin (`reel::stream::stdin()`, non-blocking) is sent
 //!   with its `\n` (one is added to a last line that lacks it).
 //! - `/quit` (any case) is sent, then the client stops reading stdin, prints
 //!   what the server still sends (its `Goodbye!`) and exits 0 when the
@@ -99,7 +99,7 @@ async fn chat(host: String, port: u16) -> io::Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     // Only now take fd 0: a client that cannot connect leaves it untouched.
-    let mut stdin = reel::io::stdin()?;
+    let mut stdin = reel::stream::stdin()?;
 
     // Talking: the server's bytes and the user's lines, whichever comes first.
     loop {
@@ -209,7 +209,7 @@ fn is_disconnect(e: &io::Error) -> bool {
 /// Writes `data` to stdout and flushes it, without blocking the loop.
 ///
 /// In a terminal, fds 0 and 1 are usually one open file description, so
-/// while `reel::io::stdin()` keeps fd 0 non-blocking, fd 1 is non-blocking
+/// while `reel::stream::stdin()` keeps fd 0 non-blocking, fd 1 is non-blocking
 /// too, and a write to a slow (or Ctrl-S paused) terminal fails with
 /// `WouldBlock` (the ground rules of `reel::io::Stdin`). reel has no async
 /// stdout, so this is the corner cut: such a write is retried after a short

@@ -39,7 +39,7 @@ struct Args {
     /// Also print `tick N` on stderr every this many milliseconds.
     #[arg(long)]
     tick_ms: Option<u64>,
-    /// Read whole lines through `reel::io::stdin()` (a StreamReader) and
+    /// Read whole lines through `reel::stream::stdin()` (a StreamReader) and
     /// print each as `line: TEXT`.
     #[arg(long)]
     lines: bool,
@@ -59,7 +59,7 @@ fn main() -> ExitCode {
 
 /// `--lines`: the StreamReader flavour, `while line := await reader.readline()`.
 async fn echo_lines() -> io::Result<()> {
-    let mut reader = reel::io::stdin()?;
+    let mut reader = reel::stream::stdin()?;
     let mut count = 0;
     loop {
         let line = reader.read_line().await?;

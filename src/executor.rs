@@ -4,21 +4,26 @@
 //!
 //! # Implementation
 //!
-//! A task is a boxed `Future<Output = ()>` in a slab; its slab key plus its
-//! unique id form a [`TaskRef`]. The id guards against a recycled key: a wake
-//! for a task that has finished, even if its slot now holds a new task, is
-//! ignored. The ready queue holds `TaskRef`s, each task at most once (its
-//! [`TaskState`] says whether it is queued).
+//! Every task has a slot in a slab; its slab key plus its unique id form a
+//! [`TaskRef`]. The id guards against a recycled key: a wake for a task that
+//! has finished, even if its slot now holds a new task, is ignored. The
+//! ready queue holds `TaskRef`s, each task at most once (its [`TaskState`]
+//! says whether it is queued).
+//!
+//! A slot holds a joinable task's cell (`task::Runnable`, shared with its
+//! `JoinHandle`), or a detached task's boxed future (a server's handlers:
+//! nobody awaits them, so they need no outcome), or nothing yet: a reserved
+//! key, so that whoever spawns knows the task's address before it runs (as
+//! async-executor reserves its slab entry).
 //!
 //! Ground rules: no borrow of `tasks` or `ready` is held while a future is
 //! polled or dropped, because user code may spawn, wake or cancel from there.
-//! So a task's future is taken out of its slot for the duration of its poll
-//! and put back afterwards.
+//! A detached task's future is taken out of its slot for its poll and put
+//! back; a joinable task is polled through its cell, with the slab released.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -28,23 +33,12 @@ use std::time::{Duration, Instant};
 use slab::Slab;
 
 use crate::reactor::Reactor;
-use crate::task::{self, JoinHandle, JoinNotify, TaskId};
+use crate::slow_poll::warn_slow;
+use crate::task::{TaskId, TaskRef};
+use crate::task_cell::JoinHandle;
+use crate::task_cell::{self, Runnable};
+use crate::turn::{Run, TaskEnd};
 use crate::waker::{Remote, TaskWaker};
-
-/// A task's address: its slab key and, to reject stale wakes, its id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TaskRef {
-    pub(crate) key: usize,
-    pub(crate) id: TaskId,
-}
-
-/// How a task left the slab, for its `JoinHandle` (or the log).
-enum TaskEnd {
-    Completed,
-    Cancelled,
-    /// The poll panicked: the message, and where (from reel's panic hook).
-    Panicked(String, Option<String>),
-}
 
 /// Where a task is in its life between spawn and completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +48,22 @@ enum TaskState {
     Idle,
     /// In the ready queue exactly once; further wakes change nothing.
     Scheduled,
-    /// Being polled right now: its future is out of the slab. A wake in this
-    /// state queues it for the next tick (that is how `yield_now` works).
+    /// Being polled right now. A wake in this state queues it for the next
+    /// tick (that is how `yield_now` works).
     Running,
 }
 
-/// One spawned future and what the executor knows about it.
+/// What a slot runs.
+enum Body {
+    /// A joinable task, shared with its `JoinHandle`.
+    Joined(Rc<dyn Runnable>),
+    /// A detached task's future; `None` while it is being polled.
+    Detached(Option<Pin<Box<dyn Future<Output = ()>>>>),
+    /// A reserved key: the future comes with `start`.
+    Reserved,
+}
+
+/// One task and what the executor knows about it.
 struct Task {
     /// Unique for the life of the loop; never reused, unlike the slab key.
     id: TaskId,
@@ -68,14 +72,10 @@ struct Task {
     state: TaskState,
     /// Set by `cancel`; the next time the task comes up it is dropped, not polled.
     cancel_requested: bool,
-    /// `None` only while the future is being polled.
-    future: Option<Pin<Box<dyn Future<Output = ()>>>>,
-    /// The waker handed to the future; built once at spawn, so polling never
-    /// allocates or touches a reference count.
-    waker: Option<Waker>,
-    /// The `JoinHandle`'s side: told when the task panics or is cancelled.
-    /// `None` for a detached task, whose panic is logged at once.
-    join: Option<Rc<dyn JoinNotify>>,
+    body: Body,
+    /// The waker handed to the future; built once, when the key is reserved,
+    /// so polling never allocates.
+    waker: Waker,
 }
 
 /// Owns every task of one loop and the queue of those ready to run.
@@ -113,53 +113,44 @@ impl Executor {
     where
         F: Future + 'static,
     {
-        let id = self.next_task_id();
-        let (future, join, handle_slot) = task::wrap(id, name.clone(), future);
-        let task_ref = self.insert(id, name, future, Some(join));
-        JoinHandle::new(handle_slot, task_ref)
+        let (task, waker) = self.reserve(name.clone());
+        let (cell, handle) = task_cell::new_task(task, name, future, waker);
+        self.start(task, Body::Joined(cell));
+        handle
     }
 
-    /// Adds a task nobody will join: its boxed future is the whole task (no
-    /// output slot, no wrapper), and a panic is logged at once. For tasks the
-    /// runtime itself manages by `TaskRef`, such as a server's handlers.
-    pub(crate) fn spawn_detached(
-        &self,
-        name: Option<Rc<str>>,
-        future: impl Future<Output = ()> + 'static,
-    ) -> TaskRef {
-        let id = self.next_task_id();
-        self.insert(id, name, Box::pin(future), None)
-    }
-
-    fn next_task_id(&self) -> TaskId {
+    /// Takes a slab key for a task to come and returns its address and
+    /// waker; `start_detached` gives it its future.
+    pub(crate) fn reserve(&self, name: Option<Rc<str>>) -> (TaskRef, Waker) {
         let id = TaskId(self.next_id.get());
         self.next_id.set(id.0 + 1);
-        id
-    }
-
-    /// Puts a new task in the slab and queues its first poll.
-    fn insert(
-        &self,
-        id: TaskId,
-        name: Option<Rc<str>>,
-        future: Pin<Box<dyn Future<Output = ()>>>,
-        join: Option<Rc<dyn JoinNotify>>,
-    ) -> TaskRef {
         let mut tasks = self.tasks.borrow_mut();
         let entry = tasks.vacant_entry();
-        let task_ref = TaskRef { key: entry.key(), id };
-        let waker = Waker::from(Arc::new(TaskWaker::new(task_ref, self.remote.clone())));
+        let task = TaskRef { key: entry.key(), id };
+        let waker = Waker::from(Arc::new(TaskWaker::new(task, self.remote.clone())));
+        let state = TaskState::Idle;
         entry.insert(Task {
             id,
             name,
-            state: TaskState::Scheduled,
+            state,
             cancel_requested: false,
-            future: Some(future),
-            waker: Some(waker),
-            join,
+            body: Body::Reserved,
+            waker: waker.clone(),
         });
-        self.ready.borrow_mut().push_back(task_ref);
-        task_ref
+        (task, waker)
+    }
+
+    /// Gives a reserved task the future nobody will join (its panic is
+    /// logged at once) and queues its first poll.
+    pub(crate) fn start_detached(&self, task: TaskRef, future: impl Future<Output = ()> + 'static) {
+        self.start(task, Body::Detached(Some(Box::pin(future))));
+    }
+
+    fn start(&self, task: TaskRef, body: Body) {
+        if let Some(slot) = self.tasks.borrow_mut().get_mut(task.key).filter(|t| t.id == task.id) {
+            slot.body = body;
+        }
+        self.schedule(task);
     }
 
     /// Queues a task for the next run phase, unless it is queued already or
@@ -189,12 +180,9 @@ impl Executor {
     pub(crate) fn cancel(&self, task_ref: TaskRef) -> bool {
         {
             let mut tasks = self.tasks.borrow_mut();
-            let Some(task) = tasks.get_mut(task_ref.key) else {
+            let Some(task) = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id) else {
                 return false;
             };
-            if task.id != task_ref.id {
-                return false;
-            }
             task.cancel_requested = true;
         }
         self.schedule(task_ref);
@@ -217,7 +205,7 @@ impl Executor {
             if let (Some(limit), Some(started)) = (self.slow_poll, last) {
                 let now = Instant::now();
                 if now - started > limit {
-                    warn_slow(task_ref, name.as_deref(), now - started);
+                    warn_slow(task_ref.id, name.as_deref(), now - started);
                 }
                 last = Some(now);
             }
@@ -228,35 +216,38 @@ impl Executor {
     /// Polls one task (or drops it, if cancelled); returns its name for the
     /// slow-poll warning, since a finished task is gone from the slab.
     fn poll_task(&self, task_ref: TaskRef) -> Option<Rc<str>> {
-        let (mut future, waker, cancel, name) = {
+        let (run, waker, cancel, name) = {
             let mut tasks = self.tasks.borrow_mut();
             let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
             task.state = TaskState::Running;
-            let (Some(future), Some(waker)) = (task.future.take(), task.waker.take()) else {
-                return None;
+            let run = match &mut task.body {
+                Body::Joined(cell) => Run::Joined(cell.clone()),
+                Body::Detached(future) => Run::Detached(future.take()?),
+                Body::Reserved => return None,
             };
-            (future, waker, task.cancel_requested, task.name.clone())
+            let cancel = task.cancel_requested || run.cancel_requested();
+            (run, task.waker.clone(), cancel, task.name.clone())
         };
         if cancel {
-            self.remove(task_ref, future, TaskEnd::Cancelled);
+            self.remove(task_ref, run, TaskEnd::Cancelled);
             return name;
         }
         self.current.set(Some(task_ref));
         let mut cx = Context::from_waker(&waker);
-        let outcome = catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(&mut cx)));
+        let (outcome, run) = run.poll(&mut cx);
         self.current.set(None);
         match outcome {
-            Ok(Poll::Ready(())) => self.remove(task_ref, future, TaskEnd::Completed),
-            Err(payload) => {
-                let message = crate::panic::panic_message(&*payload);
+            Ok(Poll::Ready(())) => self.remove(task_ref, run, TaskEnd::Completed),
+            Err(message) => {
                 let location = crate::panic::take_panic_location();
-                self.remove(task_ref, future, TaskEnd::Panicked(message, location));
+                self.remove(task_ref, run, TaskEnd::Panicked(message, location));
             }
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
                 let task = &mut tasks[task_ref.key];
-                task.future = Some(future);
-                task.waker = Some(waker);
+                if let Run::Detached(future) = run {
+                    task.body = Body::Detached(Some(future));
+                }
                 if task.state == TaskState::Running {
                     task.state = TaskState::Idle;
                 }
@@ -267,21 +258,9 @@ impl Executor {
 
     /// Frees a finished task's slot, then drops its future and tells its
     /// `JoinHandle`, both outside any borrow (destructors may call back in).
-    fn remove(&self, task_ref: TaskRef, future: Pin<Box<dyn Future<Output = ()>>>, end: TaskEnd) {
+    fn remove(&self, task_ref: TaskRef, run: Run, end: TaskEnd) {
         let task = self.tasks.borrow_mut().remove(task_ref.key);
-        crate::panic::drop_guarded(future, &format!("task {}", task.id));
-        match (&task.join, end) {
-            (Some(join), TaskEnd::Cancelled) => join.cancelled(),
-            (Some(join), TaskEnd::Panicked(message, location)) => join.panicked(message, location),
-            (None, TaskEnd::Panicked(message, location)) => {
-                let what = match location {
-                    Some(at) => format!("panicked at {at}: {message}"),
-                    None => format!("panicked: {message}"),
-                };
-                task::log_unretrieved(task.id, task.name.as_deref(), &what);
-            }
-            (_, TaskEnd::Completed) | (None, TaskEnd::Cancelled) => {}
-        }
+        run.end(task.id, task.name.as_deref(), end);
     }
 
     /// Cancels and drops every task, as the loop ends; returns how many.
@@ -296,10 +275,12 @@ impl Executor {
             }
             count += drained.len();
             for task in drained {
-                crate::panic::drop_guarded(task.future, &format!("task {}", task.id));
-                if let Some(join) = task.join {
-                    join.cancelled();
-                }
+                let run = match task.body {
+                    Body::Joined(cell) => Run::Joined(cell),
+                    Body::Detached(Some(future)) => Run::Detached(future),
+                    Body::Detached(None) | Body::Reserved => continue,
+                };
+                run.end(task.id, task.name.as_deref(), TaskEnd::Cancelled);
             }
         }
     }
@@ -309,14 +290,9 @@ impl Executor {
         self.current.get().map(|task_ref| task_ref.id)
     }
 
-    /// The task being polled now: its reference and name.
-    pub(crate) fn current(&self) -> Option<(TaskRef, Option<Rc<str>>)> {
+    /// The task being polled now: its id and name.
+    pub(crate) fn current(&self) -> Option<(TaskId, Option<Rc<str>>)> {
         let task_ref = self.current.get()?;
-        let name = self.task_info(task_ref)?.1;
-        Some((task_ref, name))
-    }
-
-    fn task_info(&self, task_ref: TaskRef) -> Option<(TaskId, Option<Rc<str>>)> {
         let tasks = self.tasks.borrow();
         let task = tasks.get(task_ref.key).filter(|t| t.id == task_ref.id)?;
         Some((task.id, task.name.clone()))
@@ -333,42 +309,6 @@ impl Executor {
     pub(crate) fn len(&self) -> usize {
         self.tasks.borrow().len()
     }
-}
-
-/// asyncio debug mode's "Executing <Task ...> took 0.150 seconds".
-///
-/// It always shows: through `log` when a logger is set up, else on stderr,
-/// as Python's logging prints warnings through its "last resort" handler
-/// when nothing is configured (`log`'s level stays `Off` until someone sets
-/// up logging; `Builder::slow_callback_duration(None)` turns the check off).
-/// Under a debugger a breakpoint inside the poll makes it look slow, so then
-/// the warning says so.
-fn warn_slow(task_ref: TaskRef, name: Option<&str>, took: Duration) {
-    let name = name.unwrap_or("unnamed");
-    let traced = match tracer_pid() {
-        Some(pid) => {
-            format!(" (a debugger is attached, TracerPid {pid}: a breakpoint may have stopped it)")
-        }
-        None => String::new(),
-    };
-    let line = format!(
-        "task {} ({name}) took {took:?} in one poll: it blocks every other task; \
-         use spawn_blocking for blocking work{traced}",
-        task_ref.id
-    );
-    if log::max_level() == log::LevelFilter::Off {
-        eprintln!("reel: WARNING: {line}");
-    } else {
-        log::warn!(target: "reel", "{line}");
-    }
-}
-
-/// The process tracing this one (gdb, strace), from `/proc/self/status`;
-/// `None` if none is, or where there is no such file (not Linux).
-fn tracer_pid() -> Option<u32> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let pid = status.lines().find_map(|line| line.strip_prefix("TracerPid:"))?;
-    pid.trim().parse().ok().filter(|&pid| pid != 0)
 }
 
 #[cfg(test)]

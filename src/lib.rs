@@ -32,7 +32,10 @@
 //! | module | owns | asyncio counterpart |
 //! |---|---|---|
 //! | [`runtime`](crate::run) | the loop and its tick | `asyncio.run`, `BaseEventLoop._run_once` |
-//! | `executor` | tasks and the ready queue | `loop._ready`, `Task.__step` |
+//! | `context` | the running loop's parts, the thread-local that finds them, `spawn` | `get_running_loop`, `create_task` |
+//! | `executor` | tasks and the ready queue | `loop._ready` |
+//! | `turn` | one poll of a task, and how it ended | `Task.__step` |
+//! | `task`, `task_cell` | task ids, `JoinError`; a task's future and outcome, `JoinHandle` | `asyncio.Task` |
 //! | `waker` | how a wake reaches the ready queue, from any thread | `call_soon`, `call_soon_threadsafe` |
 //! | `reactor` | `mio::Poll` and the slab of socket registrations | `selectors.EpollSelector` |
 //! | `timers` | deadlines and the sleepers waiting on them | `loop._scheduled` (a heap) |
@@ -44,10 +47,17 @@
 //! | [`sync`] | semaphores, events, channels, gather/select | `asyncio.Semaphore`, `Event`, `Queue`, `gather`, `wait` |
 //! | [`signal`] | signals as events on the loop | `loop.add_signal_handler` |
 //! | `panic` | how a task's panic is reported: one line, no backtrace | the loop's exception handler |
+//! | `slow_poll` | the warning for a poll that held the loop | `slow_callback_duration` |
 //! | `limits` | the limit on open files, raised at a server's start | `resource.setrlimit` |
 //!
 //! ## Ground rules
 //!
+//! - The core stacks in the order of the tick: the leaves (`reactor`,
+//!   `timers`, `task`, `task_cell`, `panic`) under `waker`, under
+//!   `executor`, under `context`, under `runtime`, under the public API
+//!   (`net`, `time`, `stream`, `sync`, `signal`). One call goes up: a wake
+//!   on the loop's own thread reaches the ready queue through
+//!   `context::schedule_local`, as asyncio's `call_soon` does.
 //! - One loop per thread. Everything it owns sits behind `Rc`/`RefCell`, not
 //!   `Arc`/`Mutex`: only the loop's thread touches it. The one exception is the
 //!   cross-thread wake path in `waker`, the only lock on the loop's state
@@ -67,6 +77,7 @@
 #![warn(missing_docs)]
 
 mod blocking;
+mod context;
 mod executor;
 pub mod io;
 mod limits;
@@ -76,19 +87,22 @@ mod reactor;
 mod registration;
 mod runtime;
 pub mod signal;
+mod slow_poll;
 pub mod stream;
 pub mod sync;
 mod task;
+mod task_cell;
 pub mod time;
 mod timers;
+mod turn;
 mod waker;
 
 pub use blocking::spawn_blocking;
+pub use context::{current_task, spawn, spawn_named};
 pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
 pub use panic::take_panic_location;
 pub use runtime::{Builder, Stats, run, stats};
 pub use stream::{open_connection, start_server};
-pub use task::{
-    JoinError, JoinHandle, TaskId, TaskInfo, current_task, spawn, spawn_named, yield_now,
-};
+pub use task::{JoinError, TaskId, TaskInfo, yield_now};
+pub use task_cell::JoinHandle;
 pub use time::{sleep, sleep_until, timeout};

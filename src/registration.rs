@@ -10,8 +10,8 @@ use std::task::{Context, Poll};
 
 use mio::event::Source;
 
+use crate::context::{Core, with_core};
 use crate::reactor::Direction;
-use crate::runtime::{Core, with_core};
 
 /// A registered socket's token, and the loop it is registered with.
 ///

@@ -2,91 +2,21 @@
 //!
 //! asyncio counterpart: `asyncio.run` and `BaseEventLoop._run_once`.
 //!
-//! The loop owns one [`Core`], shared through `Rc` with the handles that need
-//! it (sockets, wakers on this thread) and reachable from anywhere on the
-//! loop's thread through a thread-local, the way `asyncio.get_running_loop()`
-//! finds the loop. Ground rules: the thread-local is set for exactly as long as
-//! `run` runs; a second `run` on the same thread while one is running panics.
+//! The loop owns one `Core` (see `context`), shared through `Rc` with the
+//! handles that need it (sockets, wakers on this thread) and reachable from
+//! anywhere on the loop's thread through a thread-local, the way
+//! `asyncio.get_running_loop()` finds the loop. `run` sets it for exactly as
+//! long as it runs.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::executor::{Executor, TaskRef};
+use crate::context::{Core, enter, polling_task, try_core, with_core};
+use crate::executor::Executor;
 use crate::reactor::Reactor;
 use crate::timers::Timers;
-use crate::waker::Remote;
-
-/// Everything one loop owns. Each part keeps its own `RefCell`s so that a
-/// borrow of one never blocks another.
-pub(crate) struct Core {
-    /// Tasks, the ready queue and the cross-thread inbox.
-    pub(crate) executor: Executor,
-    /// `mio::Poll` and the slab of socket registrations.
-    pub(crate) reactor: Reactor,
-    /// Deadlines and the wakers of the futures sleeping until them.
-    pub(crate) timers: Timers,
-    /// The loop's clock, read once per tick after `epoll_wait` returns
-    /// (asyncio's `loop.time()`); timers compare against it, not the wall.
-    now: Cell<Instant>,
-    /// Number of the current tick, for trace lines and `Stats`.
-    tick: Cell<u64>,
-}
-
-thread_local! {
-    /// The loop running on this thread, if any (asyncio's running loop).
-    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
-}
-
-/// Runs `f` with the loop running on this thread.
-///
-/// Panics with a message naming `what` when no loop runs here: spawning or
-/// sleeping outside `reel::run` is a programming error, as in asyncio
-/// ("no running event loop").
-pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
-    CURRENT.with(|current| match &*current.borrow() {
-        Some(core) => f(core),
-        None => panic!("{what} called outside a running reel loop: call it inside reel::run"),
-    })
-}
-
-/// The loop running on this thread, or `None` (also during thread teardown).
-pub(crate) fn try_core() -> Option<Rc<Core>> {
-    CURRENT.try_with(|current| current.borrow().clone()).ok().flatten()
-}
-
-/// The task this thread's loop is polling right now, if any; for the panic
-/// hook, so it borrows nothing that could already be borrowed.
-pub(crate) fn polling_task() -> Option<crate::task::TaskId> {
-    CURRENT
-        .try_with(|current| current.try_borrow().ok()?.as_ref()?.executor.current_id())
-        .ok()
-        .flatten()
-}
-
-/// Schedules `task` directly if the loop running on this thread is the one
-/// whose cross-thread inbox is `remote`; false otherwise (another thread, or
-/// no loop). The wake path's fast lane: no lock, no `Rc` clone.
-pub(crate) fn schedule_local(remote: &Arc<Remote>, task: TaskRef) -> bool {
-    CURRENT
-        .try_with(|current| match current.borrow().as_deref() {
-            Some(core) if Arc::ptr_eq(&core.executor.remote, remote) => {
-                core.executor.schedule(task);
-                true
-            }
-            _ => false,
-        })
-        .unwrap_or(false)
-}
-
-impl Core {
-    /// The loop's cached clock; see [`Core::now`]'s field.
-    pub(crate) fn now(&self) -> Instant {
-        self.now.get()
-    }
-}
 
 /// Settings for a loop, then [`Builder::run`]. `reel::run` uses the defaults.
 #[derive(Debug, Clone)]
@@ -144,9 +74,8 @@ impl Builder {
             now: Cell::new(Instant::now()),
             tick: Cell::new(0),
         });
-        CURRENT.with(|current| *current.borrow_mut() = Some(core.clone()));
-        // Clears the thread-local even if `run_until_complete` unwinds.
-        let _guard = ClearOnDrop;
+        // Cleared even if `run_until_complete` unwinds.
+        let _entered = enter(&core);
         run_until_complete(&core, future)
     }
 }
@@ -160,15 +89,6 @@ impl Builder {
 /// ```
 pub fn run<F: Future + 'static>(future: F) -> F::Output {
     Builder::new().run(future)
-}
-
-struct ClearOnDrop;
-
-impl Drop for ClearOnDrop {
-    fn drop(&mut self) {
-        let core = CURRENT.with(|current| current.borrow_mut().take());
-        drop(core);
-    }
 }
 
 fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Output {

@@ -119,7 +119,7 @@ fn a_pipe_is_echoed_as_it_arrives_while_the_loop_keeps_ticking() {
     assert!(status.success(), "exit status {status}");
 }
 
-/// `reel::io::stdin()` is a StreamReader: lines split across writes come
+/// `reel::stream::stdin()` is a StreamReader: lines split across writes come
 /// out whole, one per `read_line`.
 #[test]
 fn stdin_as_a_stream_reader_reads_whole_lines_from_a_pipe() {

@@ -7,7 +7,9 @@
 //! external crate): a TCP stream, its halves and stdin implement them, and
 //! the stream layer accepts any of them.
 //!
-//! [`Stdin`] reads fd 0 (a pipe, a terminal, a file) without blocking the loop.
+//! [`Stdin`] reads fd 0 (a pipe, a terminal, a file) without blocking the loop;
+//! `reel::stream::stdin()` wraps it in a `StreamReader` (built there, since the
+//! stream layer stands on this one).
 
 use std::io;
 use std::task::{Context, Poll};
@@ -16,16 +18,6 @@ use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 
 mod stdin;
 pub use stdin::Stdin;
-
-/// Standard input as a [`StreamReader`](crate::stream::StreamReader): lines,
-/// exact reads and separators, without blocking the loop (asyncio: a
-/// `StreamReader` fed by `loop.connect_read_pipe(..., sys.stdin)`).
-///
-/// At most one may exist per loop (the reactor takes fd 0 once); see
-/// [`Stdin`] for pipes, terminals and the regular-file fallback.
-pub fn stdin() -> io::Result<crate::stream::StreamReader<Stdin>> {
-    Ok(crate::stream::StreamReader::new(Stdin::new()?))
-}
 
 /// A source of bytes that can wait for more (asyncio: a read transport).
 pub trait AsyncRead {

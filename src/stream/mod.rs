@@ -23,6 +23,7 @@ pub use server::{
 };
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 
+use crate::io::Stdin;
 use crate::net::TcpStream;
 
 /// Opens a TCP connection and returns its reader and writer
@@ -55,4 +56,14 @@ pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader,
 pub fn pair(stream: TcpStream) -> (StreamReader, StreamWriter) {
     let (read, write) = stream.into_split();
     (StreamReader::new(read), StreamWriter::new(write))
+}
+
+/// Standard input as a [`StreamReader`](crate::stream::StreamReader): lines,
+/// exact reads and separators, without blocking the loop (asyncio: a
+/// `StreamReader` fed by `loop.connect_read_pipe(..., sys.stdin)`).
+///
+/// At most one may exist per loop (the reactor takes fd 0 once); see
+/// [`Stdin`](crate::io::Stdin) for pipes, terminals and the regular-file fallback.
+pub fn stdin() -> io::Result<StreamReader<Stdin>> {
+    Ok(StreamReader::new(Stdin::new()?))
 }

@@ -23,11 +23,13 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use crate::executor::TaskRef;
+use crate::context::{cancel_task, reserve_task, start_reserved};
 use crate::net::{TcpListener, TcpStream};
 use crate::stream::accept::{ListenerSlot, Reserve, accept_loop, take_backlog};
 use crate::stream::{StreamReader, StreamWriter, pair};
-use crate::task::{JoinHandle, TaskId, spawn_named};
+use crate::task::{TaskId, TaskRef};
+use crate::task_cell::JoinHandle;
+use crate::{spawn_named, yield_now};
 
 /// What runs for each connection, boxed so one `Server` type serves every
 /// handler.
@@ -35,7 +37,7 @@ type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> std::pin::Pin<Box<dyn Future<
 
 /// Spawns one connection's handler task with its guard inside, typed, so the
 /// task's future is the handler's own (one allocation, not a box in a box).
-type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard) -> TaskRef>;
+type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard)>;
 
 /// Options for [`start_server_with`]: a connection limit and how to refuse.
 #[derive(Default)]
@@ -143,13 +145,14 @@ where
             Rc::new(move |stream, peer, guard: HandlerGuard| {
                 let handler = handler.clone();
                 // The handler's future is made inside the task, not captured
-                // by it: a captured future is stored twice (see task::wrap).
-                // Detached: the server never awaits a handler, so it needs no
-                // join slot; a panic is logged at once, naming the peer.
-                crate::task::spawn_detached(&format!("handler {peer}"), async move {
-                    let _guard = guard.arm();
+                // by it: a captured future is stored twice (rust-lang/rust
+                // #62958). Detached: the server never awaits a handler, so
+                // it needs no join slot; a panic is logged at once, naming
+                // the peer.
+                start_reserved(guard.task, async move {
+                    let _guard = guard;
                     handler(stream, peer).await;
-                })
+                });
             })
         },
         options,
@@ -263,11 +266,11 @@ impl Server {
         let left: Vec<TaskRef> =
             std::mem::take(&mut *self.inner.handlers.borrow_mut()).into_values().collect();
         for &task in &left {
-            crate::task::cancel(task);
+            cancel_task(task);
         }
         // A cancelled task is dropped when it next comes up; they were queued
         // before this yield, so by the time it returns they are gone.
-        crate::task::yield_now().await;
+        yield_now().await;
         ShutdownReport { finished: running - left.len(), cancelled: left.len() }
     }
 
@@ -299,43 +302,28 @@ impl Inner {
 fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
     if inner.at_limit() {
         if let Some(refuse) = &inner.options.refuse {
-            crate::task::spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
+            spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
         }
         return;
     }
-    let guard = HandlerGuard::new(inner.clone());
-    let task = (inner.spawn_handler)(stream, peer, guard);
+    // The task's slot is reserved first, so its guard knows the task from
+    // the start (as async-executor reserves its slab entry before spawning).
+    let task = reserve_task(&format!("handler {peer}"));
     inner.handlers.borrow_mut().insert(task.id, task);
+    (inner.spawn_handler)(stream, peer, HandlerGuard { inner: inner.clone(), task });
 }
 
 /// Held by every handler task: its `Drop` (on return, panic or cancel) takes
-/// the task out of the server's table. It learns its task's id at the first
-/// poll, because a cancelled or panicked task is dropped outside its poll.
+/// the task out of the server's table. It knows its task from the start: the
+/// task's slot was reserved before the guard was made.
 struct HandlerGuard {
     inner: Rc<Inner>,
-    /// Set at the task's first poll; a handler dropped before ever running
-    /// (only at shutdown, which empties the table itself) has none.
-    id: Option<TaskId>,
-}
-
-impl HandlerGuard {
-    /// A guard for a handler about to be spawned; it learns its id later.
-    fn new(inner: Rc<Inner>) -> Self {
-        HandlerGuard { inner, id: None }
-    }
-
-    /// Called first thing in the handler task.
-    fn arm(mut self) -> Self {
-        self.id = crate::task::current_task_id();
-        self
-    }
+    task: TaskRef,
 }
 
 impl Drop for HandlerGuard {
     fn drop(&mut self) {
-        if let Some(id) = self.id {
-            self.inner.handlers.borrow_mut().remove(&id);
-        }
+        self.inner.handlers.borrow_mut().remove(&self.task.id);
         self.inner.wake_waiters();
     }
 }

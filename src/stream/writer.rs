@@ -23,7 +23,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::io::AsyncWrite;
 use crate::net::OwnedWriteHalf;
-use crate::task::JoinHandle;
+use crate::task_cell::JoinHandle;
 
 /// Default high-water mark: above it, `drain` waits (asyncio: 64 KiB).
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
@@ -209,7 +209,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         if shared.flushing || shared.failed.is_some() {
             return;
         }
-        if crate::runtime::try_core().is_none() {
+        if crate::context::try_core().is_none() {
             // Outside a loop (a writer dropped after `run` returned) nothing
             // can wait for writability; say so rather than panic in `drop`.
             let e = io::Error::other("StreamWriter: no running loop to flush the buffer");
@@ -219,7 +219,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         shared.flushing = true;
         drop(shared);
         let flusher = self.shared.clone();
-        let task = crate::task::spawn_named("stream-flusher", async move {
+        let task = crate::spawn_named("stream-flusher", async move {
             poll_fn(|cx| flusher.borrow_mut().poll_flush(cx)).await;
         });
         self.shared.borrow_mut().flusher = Some(task);

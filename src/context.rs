@@ -1,0 +1,157 @@
+//! The running loop as the rest of reel finds it: [`Core`] (everything one
+//! loop owns), the thread-local that holds it while `run` runs, and the entry
+//! points that need it: `spawn`, `spawn_named`, `current_task`, and the two
+//! hooks a server uses to manage its handler tasks by address.
+//!
+//! asyncio counterpart: `asyncio.get_running_loop()`, `asyncio.create_task`,
+//! `asyncio.current_task`.
+//!
+//! Ground rules: the thread-local is set for exactly as long as `run` runs
+//! (`runtime` sets it and clears it); a second `run` on the same thread while
+//! one is running panics. This module sits above the executor; the one call
+//! that comes up into it from below is a wake on the loop's own thread
+//! (`waker` -> [`schedule_local`]), the way asyncio's `call_soon` reaches
+//! the loop's ready queue.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::executor::Executor;
+use crate::reactor::Reactor;
+use crate::task::{TaskId, TaskInfo, TaskRef};
+use crate::task_cell::JoinHandle;
+use crate::timers::Timers;
+use crate::waker::Remote;
+
+/// Everything one loop owns. Each part keeps its own `RefCell`s so that a
+/// borrow of one never blocks another.
+pub(crate) struct Core {
+    /// Tasks, the ready queue and the cross-thread inbox.
+    pub(crate) executor: Executor,
+    /// `mio::Poll` and the slab of socket registrations.
+    pub(crate) reactor: Reactor,
+    /// Deadlines and the wakers of the futures sleeping until them.
+    pub(crate) timers: Timers,
+    /// The loop's clock, read once per tick after `epoll_wait` returns
+    /// (asyncio's `loop.time()`); timers compare against it, not the wall.
+    pub(crate) now: Cell<Instant>,
+    /// Number of the current tick, for trace lines and `Stats`.
+    pub(crate) tick: Cell<u64>,
+}
+
+thread_local! {
+    /// The loop running on this thread, if any (asyncio's running loop).
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the loop running on this thread.
+///
+/// Panics with a message naming `what` when no loop runs here: spawning or
+/// sleeping outside `reel::run` is a programming error, as in asyncio
+/// ("no running event loop").
+pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+    CURRENT.with(|current| match &*current.borrow() {
+        Some(core) => f(core),
+        None => panic!("{what} called outside a running reel loop: call it inside reel::run"),
+    })
+}
+
+/// The loop running on this thread, or `None` (also during thread teardown).
+pub(crate) fn try_core() -> Option<Rc<Core>> {
+    CURRENT.try_with(|current| current.borrow().clone()).ok().flatten()
+}
+
+/// The task this thread's loop is polling right now, if any; for the panic
+/// hook, so it borrows nothing that could already be borrowed.
+pub(crate) fn polling_task() -> Option<TaskId> {
+    CURRENT
+        .try_with(|current| current.try_borrow().ok()?.as_ref()?.executor.current_id())
+        .ok()
+        .flatten()
+}
+
+/// Schedules `task` directly if the loop running on this thread is the one
+/// whose cross-thread inbox is `remote`; false otherwise (another thread, or
+/// no loop). The wake path's fast lane: no lock, no `Rc` clone.
+pub(crate) fn schedule_local(remote: &Arc<Remote>, task: TaskRef) -> bool {
+    CURRENT
+        .try_with(|current| match current.borrow().as_deref() {
+            Some(core) if Arc::ptr_eq(&core.executor.remote, remote) => {
+                core.executor.schedule(task);
+                true
+            }
+            _ => false,
+        })
+        .unwrap_or(false)
+}
+
+impl Core {
+    /// The loop's cached clock; see [`Core::now`]'s field.
+    pub(crate) fn now(&self) -> Instant {
+        self.now.get()
+    }
+}
+
+/// Makes `core` the loop of this thread until the guard is dropped (even
+/// by unwinding).
+pub(crate) fn enter(core: &Rc<Core>) -> Entered {
+    CURRENT.with(|current| *current.borrow_mut() = Some(core.clone()));
+    Entered
+}
+
+/// Clears the thread's loop when dropped.
+pub(crate) struct Entered;
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let core = CURRENT.with(|current| current.borrow_mut().take());
+        drop(core);
+    }
+}
+
+/// Spawns `future` as a new task on the running loop and returns its handle
+/// (asyncio: `asyncio.create_task(coro)`).
+///
+/// The task starts on the next run phase. The future must be `'static` but
+/// not `Send`: tasks of one loop may share state through `Rc<RefCell<_>>`.
+/// Dropping the handle detaches the task, which runs on.
+///
+/// Panics when no loop runs on this thread.
+pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
+    with_core("reel::spawn", |core| core.executor.spawn(None, future))
+}
+
+/// [`spawn`] with a name that logs and [`current_task`] show
+/// (asyncio: `create_task(coro, name=...)`).
+pub fn spawn_named<F: Future + 'static>(name: &str, future: F) -> JoinHandle<F::Output> {
+    with_core("reel::spawn_named", |core| core.executor.spawn(Some(name.into()), future))
+}
+
+/// The task being polled right now, or `None` outside any task
+/// (asyncio: `asyncio.current_task()`).
+pub fn current_task() -> Option<TaskInfo> {
+    with_core("reel::current_task", |core| core.executor.current())
+        .map(|(id, name)| TaskInfo { id, name: name.map(|n| n.to_string()) })
+}
+
+/// A loop hook for code that manages tasks by address, such as a server and
+/// its handlers: reserves a task's slot, so that the task's own address is
+/// known (to a guard inside it) before it is spawned. Nobody joins it: its
+/// panic is logged at once, naming it. [`start_reserved`] gives it its future.
+pub(crate) fn reserve_task(name: &str) -> TaskRef {
+    with_core("reel::spawn", |core| core.executor.reserve(Some(name.into())).0)
+}
+
+/// Starts the task reserved at `task` with `future`.
+pub(crate) fn start_reserved(task: TaskRef, future: impl Future<Output = ()> + 'static) {
+    with_core("reel::spawn", |core| core.executor.start_detached(task, future));
+}
+
+/// Asks a task to stop, by address (see `JoinHandle::cancel`); false if it
+/// had finished.
+pub(crate) fn cancel_task(task: TaskRef) -> bool {
+    with_core("reel::cancel", |core| core.executor.cancel(task))
+}
