@@ -4,10 +4,10 @@
 
 use std::rc::Rc;
 
+use crate::ctx::{Ctx, check_message, send_history};
 use crate::outbox::Outbox;
 use crate::protocol::Command;
 use crate::rate::TokenBucket;
-use crate::session::{Ctx, check_message, send_history};
 
 /// What the session does after a command.
 pub enum Flow {

@@ -24,6 +24,7 @@
 
 mod chat;
 mod commands;
+mod ctx;
 mod memory;
 mod notices;
 mod outbox;
@@ -41,7 +42,7 @@ use reel::stream::{ServerOptions, start_tcp_server};
 use reel::sync::Event;
 
 use crate::chat::Chat;
-use crate::session::Ctx;
+use crate::ctx::Ctx;
 
 /// A chat server on reel: rooms, private messages, history.
 #[derive(Parser, Debug)]

@@ -2,7 +2,6 @@
 //! quits, disconnects, is kicked, or the server stops (see `stop` for how
 //! a session ends when the server stops).
 
-use std::cell::RefCell;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
@@ -14,13 +13,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader};
 
-use crate::chat::Chat;
 use crate::commands::{self, Flow};
-use crate::memory::Sessions;
+use crate::ctx::{Ctx, check_message, send_history};
 use crate::outbox::Outbox;
 use crate::protocol::{self, Input};
 use crate::rate::TokenBucket;
-use crate::stop::{self, Stop};
+use crate::stop;
 
 /// The longest line read whole; longer ones are refused without buffering.
 pub const LINE_LIMIT: usize = 4096;
@@ -29,24 +27,6 @@ const YIELD_EVERY: u32 = 16;
 /// Name tries before the server gives up on a client.
 const NAME_TRIES: usize = 3;
 const GOODBYE: &str = "Server shutting down. Goodbye!\n";
-
-/// What every session shares.
-pub struct Ctx {
-    pub chat: RefCell<Chat>,
-    /// Begun on SIGINT/SIGTERM: every session answers, says goodbye, ends.
-    pub stop: Stop,
-    pub max_message: usize,
-    pub rate: u32,
-    /// Every session from accept to close, for `memory`.
-    sessions: Sessions,
-}
-
-impl Ctx {
-    pub fn new(chat: Chat, max_message: usize, rate: u32) -> Ctx {
-        let chat = RefCell::new(chat);
-        Ctx { chat, stop: Stop::new(), max_message, rate, sessions: Sessions::default() }
-    }
-}
 
 /// What the next wait brought.
 enum Next {
@@ -202,18 +182,6 @@ async fn ask_name(conn: &mut Conn, ctx: &Ctx, session: u64) -> Result<String, En
     Err(Ending::NoName)
 }
 
-/// The history block, omitted when the room has none.
-pub fn send_history(outbox: &Outbox, history: &[Rc<str>]) {
-    if history.is_empty() {
-        return;
-    }
-    outbox.say("=== Recent messages ===\n");
-    for line in history {
-        outbox.say(line.clone());
-    }
-    outbox.say("=== End of history ===\n");
-}
-
 /// Lines and commands until the client goes; returns why it went.
 async fn talk(conn: &mut Conn, ctx: &Ctx, name: &str) -> Ending {
     let mut bucket = TokenBucket::new(ctx.rate);
@@ -258,20 +226,6 @@ async fn talk(conn: &mut Conn, ctx: &Ctx, name: &str) -> Ending {
             }
         }
     }
-}
-
-/// The length and rate checks every message (and private message) passes;
-/// false, with the reason sent, if it may not go out.
-pub fn check_message(text: &str, outbox: &Outbox, ctx: &Ctx, bucket: &mut TokenBucket) -> bool {
-    if text.len() > ctx.max_message {
-        outbox.say(format!("Message too long (max {} bytes).\n", ctx.max_message));
-        return false;
-    }
-    if !bucket.take() {
-        outbox.say("Slow down.\n");
-        return false;
-    }
-    true
 }
 
 /// The time of day in UTC as `HH:MM`.

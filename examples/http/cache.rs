@@ -90,7 +90,7 @@ impl OpenFile {
     pub fn new(path: PathBuf, content: Content, meta: &Metadata) -> OpenFile {
         let (len, mtime) = (meta.len(), meta.mtime().max(0) as u64);
         OpenFile {
-            content_type: crate::files::mime_type(&path),
+            content_type: crate::mime::mime_type(&path),
             path,
             content,
             len,

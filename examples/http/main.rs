@@ -34,16 +34,20 @@
 //! handlers), `files` (static files), `cache` (what paths resolved to, for
 //! a second), `ranges` (the `Range` header), `response` (the response type
 //! and its head), `buffers` (read and write buffers, lent while a
-//! connection is busy), `clock` (dates). `chunked`, `parse`, `target` and
-//! `ranges` depend on nothing else here: the fuzz targets include them.
+//! connection is busy), `mime` (content types), `clock` (dates), `config`
+//! (the settings from the command line). Imports run down this list's
+//! layers, never back up. `chunked`, `parse`, `target` and `ranges` depend
+//! on nothing else here: the fuzz targets include them.
 
 mod buffers;
 mod cache;
 mod chunked;
 mod clock;
+mod config;
 mod conn;
 mod files;
 mod input;
+mod mime;
 mod parse;
 mod ranges;
 mod response;
@@ -56,6 +60,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+
+use crate::config::Config;
 
 /// An HTTP/1.1 server on reel.
 #[derive(Parser, Debug)]
@@ -97,18 +103,6 @@ struct Args {
     /// disconnected.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     send_timeout: f64,
-}
-
-/// The settings every connection reads.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub max_body: u64,
-    pub keepalive_timeout: Duration,
-    pub header_timeout: Duration,
-    /// The longest pause between two reads of a request body.
-    pub body_timeout: Duration,
-    /// The longest wait for a client to take any byte of a response.
-    pub send_timeout: Duration,
 }
 
 fn main() {

@@ -21,9 +21,9 @@ use std::rc::Rc;
 
 use reel::sync::Event;
 
-use crate::Config;
 use crate::buffers::Buffers;
 use crate::clock;
+use crate::config::Config;
 use crate::files::Files;
 use crate::parse::Request;
 use crate::response::Response;

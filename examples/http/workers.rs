@@ -27,7 +27,7 @@ use std::time::Duration;
 use reel::signal::{SignalKind, signal};
 use reel::stream::{ServerOptions, start_tcp_server};
 
-use crate::Config;
+use crate::config::Config;
 use crate::conn;
 use crate::files::Files;
 use crate::routes::App;
