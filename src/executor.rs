@@ -28,12 +28,12 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use slab::Slab;
 
 use crate::reactor::Reactor;
-use crate::slow_poll::warn_slow;
+use crate::slow_poll::{coarse_nanos, warn_slow};
 use crate::task::{TaskId, TaskRef};
 use crate::task_cell::JoinHandle;
 use crate::task_cell::{self, Runnable};
@@ -196,18 +196,19 @@ impl Executor {
     /// `reel::executor::Executor::poll_task`) to watch every task step.
     pub(crate) fn run_ready(&self) -> usize {
         let count = self.ready.borrow().len();
-        let mut last = self.slow_poll.map(|_| Instant::now());
+        let limit = self.slow_poll.map_or(u64::MAX, |limit| limit.as_nanos() as u64);
+        let mut last = coarse_nanos();
         for _ in 0..count {
             let Some(task_ref) = self.ready.borrow_mut().pop_front() else {
                 break;
             };
             let name = self.poll_task(task_ref);
-            if let (Some(limit), Some(started)) = (self.slow_poll, last) {
-                let now = Instant::now();
-                if now - started > limit {
-                    warn_slow(task_ref.id, name.as_deref(), now - started);
+            if limit != u64::MAX {
+                let now = coarse_nanos();
+                if now - last > limit {
+                    warn_slow(task_ref.id, name.as_deref(), Duration::from_nanos(now - last));
                 }
-                last = Some(now);
+                last = now;
             }
         }
         count
@@ -226,7 +227,10 @@ impl Executor {
                 Body::Reserved => return None,
             };
             let cancel = task.cancel_requested || run.cancel_requested();
-            (run, task.waker.clone(), cancel, task.name.clone())
+            // Moved out for the poll and back after, not cloned: a clone is
+            // an atomic increment and decrement per poll.
+            let waker = std::mem::replace(&mut task.waker, Waker::noop().clone());
+            (run, waker, cancel, task.name.clone())
         };
         if cancel {
             self.remove(task_ref, run, TaskEnd::Cancelled);
@@ -234,7 +238,8 @@ impl Executor {
         }
         self.current.set(Some(task_ref));
         let mut cx = Context::from_waker(&waker);
-        let (outcome, run) = run.poll(&mut cx);
+        let mut run = run;
+        let outcome = run.poll(&mut cx);
         self.current.set(None);
         match outcome {
             Ok(Poll::Ready(())) => self.remove(task_ref, run, TaskEnd::Completed),
@@ -245,6 +250,7 @@ impl Executor {
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
                 let task = &mut tasks[task_ref.key];
+                task.waker = waker;
                 if let Run::Detached(future) = run {
                     task.body = Body::Detached(Some(future));
                 }

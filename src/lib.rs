@@ -67,8 +67,8 @@
 //! - `unsafe` is denied crate-wide and allowed only in the leaves that must
 //!   call libc: `net::socket` (listening sockets), `net::send` (`sendfile`
 //!   and `MSG_MORE`), `signal::sys` (the signal handler and its self-pipes),
-//!   `io::stdin` (fd 0's flags) and `limits` (`RLIMIT_NOFILE`); every block
-//!   carries a `// SAFETY:` comment.
+//!   `io::stdin` (fd 0's flags), `limits` (`RLIMIT_NOFILE`) and `slow_poll`
+//!   (the coarse clock); every block carries a `// SAFETY:` comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.

@@ -33,12 +33,12 @@ impl Run {
 
     /// One poll under `catch_unwind`: a panic ends this task alone, and
     /// comes back as its message.
-    pub(crate) fn poll(mut self, cx: &mut Context<'_>) -> (Result<Poll<()>, String>, Run) {
-        let outcome = catch_unwind(AssertUnwindSafe(|| match &mut self {
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Result<Poll<()>, String> {
+        let outcome = catch_unwind(AssertUnwindSafe(|| match self {
             Run::Joined(cell) => cell.poll(cx),
             Run::Detached(future) => future.as_mut().poll(cx),
         }));
-        (outcome.map_err(|payload| crate::panic::panic_message(&*payload)), self)
+        outcome.map_err(|payload| crate::panic::panic_message(&*payload))
     }
 
     /// The task is over: drops its future (a panicking `Drop` is logged)

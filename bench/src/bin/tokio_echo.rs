@@ -1,5 +1,6 @@
 //! The echo server as a tokio user writes it: bind, accept in a loop, spawn a
-//! task per connection with its own 4 KiB buffer, `read` then `write_all`.
+//! task per connection with a 4 KiB buffer on its stack and Nagle off (as
+//! reel's echo example), `read` then `write_all`.
 //! The peer that reel's echo example is measured against (bench/run.sh).
 //!
 //! ```text
@@ -67,7 +68,8 @@ async fn serve(args: Args) -> io::Result<()> {
 }
 
 async fn echo(mut stream: TcpStream) -> io::Result<()> {
-    let mut buf = vec![0; 4096];
+    stream.set_nodelay(true)?;
+    let mut buf = [0u8; 4096];
     loop {
         let n = stream.read(&mut buf).await?;
         if n == 0 {
