@@ -1,6 +1,6 @@
 //! The echo server as a tokio user writes it: bind, accept in a loop, spawn a
-//! task per connection with a 4 KiB buffer on its stack and Nagle off (as
-//! reel's echo example), `read` then `write_all`.
+//! task per connection with a 4 KiB buffer on its stack and Nagle off,
+//! `read` then `write_all`.
 //! The peer that reel's echo example is measured against (bench/run.sh).
 //!
 //! ```text
