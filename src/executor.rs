@@ -76,6 +76,25 @@ struct Task {
     /// The waker handed to the future; built once, when the key is reserved,
     /// so polling never allocates.
     waker: Waker,
+    /// Polls so far, and their time in all (coarse clock, nanoseconds), and
+    /// when the task was spawned: for `reel::tasks()`, counted where the
+    /// slot is borrowed anyway.
+    polls: u64,
+    busy: u64,
+    born: u64,
+}
+
+/// One task as `reel::tasks()` sees it: read from the slab on demand.
+pub(crate) struct Row {
+    pub(crate) id: TaskId,
+    pub(crate) name: Option<Rc<str>>,
+    /// `ready`, `running` or `waiting`.
+    pub(crate) state: &'static str,
+    pub(crate) polls: u64,
+    pub(crate) busy: u64,
+    pub(crate) born: u64,
+    /// The address of its waker's data, to find where that waker is parked.
+    pub(crate) waker: usize,
 }
 
 /// Owns every task of one loop and the queue of those ready to run.
@@ -136,6 +155,9 @@ impl Executor {
             cancel_requested: false,
             body: Body::Reserved,
             waker: waker.clone(),
+            polls: 0,
+            busy: 0,
+            born: coarse_nanos(),
         });
         (task, waker)
     }
@@ -167,11 +189,14 @@ impl Executor {
         self.ready.borrow_mut().push_back(task_ref);
     }
 
-    /// Moves the wakes that other threads left in the inbox to the ready queue.
-    pub(crate) fn drain_remote(&self) {
-        for task_ref in self.remote.take_inbox() {
+    /// Moves the wakes that other threads left in the inbox to the ready
+    /// queue; returns how many there were.
+    pub(crate) fn drain_remote(&self) -> usize {
+        let inbox = self.remote.take_inbox();
+        for &task_ref in &inbox {
             self.schedule(task_ref);
         }
+        inbox.len()
     }
 
     /// Asks for a task to be cancelled: it is dropped instead of polled when it
@@ -194,7 +219,10 @@ impl Executor {
     ///
     /// This is the only place where futures are polled: break here (or on
     /// `reel::executor::Executor::poll_task`) to watch every task step.
-    pub(crate) fn run_ready(&self) -> usize {
+    ///
+    /// With `ran`, the id and name of every task polled are appended to it,
+    /// for the tick's trace line.
+    pub(crate) fn run_ready(&self, mut ran: Option<&mut String>) -> usize {
         let count = self.ready.borrow().len();
         let limit = self.slow_poll.map_or(u64::MAX, |limit| limit.as_nanos() as u64);
         let mut last = coarse_nanos();
@@ -202,45 +230,35 @@ impl Executor {
             let Some(task_ref) = self.ready.borrow_mut().pop_front() else {
                 break;
             };
-            let name = self.poll_task(task_ref);
-            if limit != u64::MAX {
-                let now = coarse_nanos();
-                if now - last > limit {
-                    warn_slow(task_ref.id, name.as_deref(), Duration::from_nanos(now - last));
-                }
-                last = now;
+            let (name, now) = self.poll_task(task_ref, last);
+            if now - last > limit {
+                warn_slow(task_ref.id, name.as_deref(), Duration::from_nanos(now - last));
             }
+            if let Some(ran) = ran.as_deref_mut() {
+                let name = name.as_deref().unwrap_or("unnamed");
+                let sep = if ran.is_empty() { "" } else { ", " };
+                ran.push_str(&format!("{sep}{} ({name})", task_ref.id));
+            }
+            last = now;
         }
         count
     }
 
-    /// Polls one task (or drops it, if cancelled); returns its name for the
-    /// slow-poll warning, since a finished task is gone from the slab.
-    fn poll_task(&self, task_ref: TaskRef) -> Option<Rc<str>> {
-        let (run, waker, cancel, name) = {
-            let mut tasks = self.tasks.borrow_mut();
-            let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
-            task.state = TaskState::Running;
-            let run = match &mut task.body {
-                Body::Joined(cell) => Run::Joined(cell.clone()),
-                Body::Detached(future) => Run::Detached(future.take()?),
-                Body::Reserved => return None,
-            };
-            let cancel = task.cancel_requested || run.cancel_requested();
-            // Moved out for the poll and back after, not cloned: a clone is
-            // an atomic increment and decrement per poll.
-            let waker = std::mem::replace(&mut task.waker, Waker::noop().clone());
-            (run, waker, cancel, task.name.clone())
+    /// Polls one task (or drops it, if cancelled), `started` being the
+    /// coarse clock before; returns its name for the slow-poll warning (a
+    /// finished task is gone from the slab) and the clock after.
+    fn poll_task(&self, task_ref: TaskRef, started: u64) -> (Option<Rc<str>>, u64) {
+        let Some((mut run, waker, cancel, name)) = self.take_for_poll(task_ref) else {
+            return (None, started);
         };
         if cancel {
             self.remove(task_ref, run, TaskEnd::Cancelled);
-            return name;
+            return (name, coarse_nanos());
         }
         self.current.set(Some(task_ref));
-        let mut cx = Context::from_waker(&waker);
-        let mut run = run;
-        let outcome = run.poll(&mut cx);
+        let outcome = run.poll(&mut Context::from_waker(&waker));
         self.current.set(None);
+        let ended = coarse_nanos();
         match outcome {
             Ok(Poll::Ready(())) => self.remove(task_ref, run, TaskEnd::Completed),
             Err(message) => {
@@ -251,6 +269,8 @@ impl Executor {
                 let mut tasks = self.tasks.borrow_mut();
                 let task = &mut tasks[task_ref.key];
                 task.waker = waker;
+                task.polls += 1;
+                task.busy += ended - started;
                 if let Run::Detached(future) = run {
                     task.body = Body::Detached(Some(future));
                 }
@@ -259,7 +279,25 @@ impl Executor {
                 }
             }
         }
-        name
+        (name, ended)
+    }
+
+    /// Takes a task out of its slot for a poll: what to run, its waker,
+    /// whether to cancel it instead, and its name.
+    fn take_for_poll(&self, task_ref: TaskRef) -> Option<(Run, Waker, bool, Option<Rc<str>>)> {
+        let mut tasks = self.tasks.borrow_mut();
+        let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
+        task.state = TaskState::Running;
+        let run = match &mut task.body {
+            Body::Joined(cell) => Run::Joined(cell.clone()),
+            Body::Detached(future) => Run::Detached(future.take()?),
+            Body::Reserved => return None,
+        };
+        let cancel = task.cancel_requested || run.cancel_requested();
+        // Moved out for the poll and back after, not cloned: a clone is an
+        // atomic increment and decrement per poll.
+        let waker = std::mem::replace(&mut task.waker, Waker::noop().clone());
+        Some((run, waker, cancel, task.name.clone()))
     }
 
     /// Frees a finished task's slot, then drops its future and tells its
@@ -304,6 +342,27 @@ impl Executor {
         Some((task.id, task.name.clone()))
     }
 
+    /// Every live task, for `reel::tasks()`.
+    pub(crate) fn rows(&self) -> Vec<Row> {
+        let current = self.current.get();
+        let tasks = self.tasks.borrow();
+        let row = |(key, task): (usize, &Task)| Row {
+            id: task.id,
+            name: task.name.clone(),
+            state: match task.state {
+                _ if current.is_some_and(|c| c.key == key) => "running",
+                TaskState::Scheduled => "ready",
+                TaskState::Running => "running",
+                TaskState::Idle => "waiting",
+            },
+            polls: task.polls,
+            busy: task.busy,
+            born: task.born,
+            waker: task.waker.data() as usize,
+        };
+        tasks.iter().map(row).collect()
+    }
+
     pub(crate) fn has_ready(&self) -> bool {
         !self.ready.borrow().is_empty()
     }
@@ -339,7 +398,7 @@ mod tests {
         // No loop runs on this thread, so the wakes take the remote path;
         // draining the inbox turns them into one schedule.
         for phase in 1..=3 {
-            assert_eq!(executor.run_ready(), 1, "phase {phase} polls the task once");
+            assert_eq!(executor.run_ready(None), 1, "phase {phase} polls the task once");
             executor.drain_remote();
             assert!(executor.ready_len() <= 1);
         }

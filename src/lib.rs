@@ -48,6 +48,7 @@
 //! | [`signal`] | signals as events on the loop | `loop.add_signal_handler` |
 //! | `panic` | how a task's panic is reported: one line, no backtrace | the loop's exception handler |
 //! | `slow_poll` | the warning for a poll that held the loop | `slow_callback_duration` |
+//! | [`tasks`](mod@tasks) | every live task: state, what it waits on, polls, time | `asyncio.all_tasks()` |
 //! | `limits` | the limit on open files, raised at a server's start | `resource.setrlimit` |
 //!
 //! ## Ground rules
@@ -92,6 +93,7 @@ pub mod stream;
 pub mod sync;
 mod task;
 mod task_cell;
+pub mod tasks;
 pub mod time;
 mod timers;
 mod turn;
@@ -105,4 +107,5 @@ pub use runtime::{Builder, Stats, run, stats};
 pub use stream::{open_connection, start_server};
 pub use task::{JoinError, TaskId, TaskInfo, yield_now};
 pub use task_cell::JoinHandle;
+pub use tasks::{print_tasks_on, tasks};
 pub use time::{sleep, sleep_until, timeout};

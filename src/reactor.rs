@@ -26,6 +26,7 @@
 
 use std::cell::RefCell;
 use std::io;
+use std::net::SocketAddr;
 use std::task::Waker;
 use std::time::Duration;
 
@@ -71,6 +72,8 @@ pub(crate) struct IoSlot {
     reader: Option<Waker>,
     /// The task waiting to write (or to finish connecting); taken when woken.
     writer: Option<Waker>,
+    /// The connection's peer, when it is one: for `reel::tasks()`.
+    peer: Option<SocketAddr>,
 }
 
 impl IoSlot {
@@ -292,6 +295,29 @@ impl Reactor {
         if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
             slot.readiness &= !dir.bit();
         }
+    }
+
+    /// Notes the peer of the connection registered at `token`.
+    pub(crate) fn set_peer(&self, token: usize, peer: SocketAddr) {
+        if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
+            slot.peer = Some(peer);
+        }
+    }
+
+    /// Every parked waker: its socket's token, whether it waits to read,
+    /// the peer, and the address of the waker's data, for `reel::tasks()`
+    /// to match against the tasks; not on any hot path.
+    pub(crate) fn parked(&self) -> Vec<(usize, bool, Option<SocketAddr>, usize)> {
+        let slots = self.slots.borrow();
+        let mut parked = Vec::new();
+        for (token, slot) in slots.iter() {
+            for (waker, read) in [(&slot.reader, true), (&slot.writer, false)] {
+                if let Some(waker) = waker {
+                    parked.push((token, read, slot.peer, waker.data() as usize));
+                }
+            }
+        }
+        parked
     }
 
     /// Number of registered sockets.

@@ -5,6 +5,7 @@
 //! `BlockingIOError` add a reader callback and wait for it.
 
 use std::io;
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
@@ -138,6 +139,11 @@ impl Registration {
     /// Forgets readiness in `dir` (the caller saw `WouldBlock` itself).
     pub(crate) fn clear_ready(&self, dir: Direction) {
         self.core.reactor.clear_ready(self.token, dir);
+    }
+
+    /// Notes the connection's peer, which `reel::tasks()` shows.
+    pub(crate) fn set_peer(&self, peer: SocketAddr) {
+        self.core.reactor.set_peer(self.token, peer);
     }
 
     /// Removes `source` from the reactor and frees the slot.

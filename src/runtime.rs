@@ -145,10 +145,8 @@ fn run_once(core: &Core) {
 
     // 3. Turn readiness events into task wakes.
     let dispatched = core.reactor.dispatch();
-    if dispatched.remote_woken {
-        core.executor.drain_remote();
-    }
-    log::trace!(target: "reel", "tick {tick}: poll(timeout {timeout:?}) -> {} events{}, woke {} tasks",
+    let remote = if dispatched.remote_woken { core.executor.drain_remote() } else { 0 };
+    log::trace!(target: "reel", "tick {tick}: poll(timeout {timeout:?}) -> {} events{}, woke {} tasks, {remote} from other threads",
         dispatched.events, dispatched.summary, dispatched.wakes);
 
     // 4. Wake the sleepers whose deadline has passed.
@@ -158,8 +156,10 @@ fn run_once(core: &Core) {
     }
 
     // 5. Run the tasks that are ready now; the only place futures are polled.
-    let ran = core.executor.run_ready();
-    log::trace!(target: "reel", "tick {tick}: ran {ran} tasks, {} ready for next tick",
+    let tracing = log::log_enabled!(target: "reel", log::Level::Trace);
+    let mut names = String::new();
+    let ran = core.executor.run_ready(tracing.then_some(&mut names));
+    log::trace!(target: "reel", "tick {tick}: ran {ran} tasks [{names}], {} ready for next tick",
         core.executor.ready_len());
 }
 

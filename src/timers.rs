@@ -90,6 +90,13 @@ impl Timers {
         }
     }
 
+    /// Each pending timer's deadline and the address of its waker's data,
+    /// for `reel::tasks()` to match against the tasks; not on any hot path.
+    pub(crate) fn parked(&self) -> Vec<(Instant, usize)> {
+        let map = self.map.borrow();
+        map.iter().map(|(&(deadline, _), waker)| (deadline, waker.data() as usize)).collect()
+    }
+
     /// Number of pending timers.
     pub(crate) fn len(&self) -> usize {
         self.map.borrow().len()

@@ -353,3 +353,54 @@ fn a_future_whose_drop_panics_is_logged_when_cancelled_and_the_loop_goes_on() {
         assert_eq!(bounded(spawn(async { 5 })).await.expect("the loop goes on"), 5);
     });
 }
+
+#[test]
+fn tasks_lists_every_task_with_its_state_and_what_it_waits_on() {
+    use reel::tasks::{TaskState, WaitingOn};
+    use std::io::Write;
+    reel::run(async {
+        let listener = reel::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let mut client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (mut stream, peer) = bounded(listener.accept()).await.expect("accept");
+        let reader = reel::spawn_named("reader", async move {
+            let mut buf = [0u8; 8];
+            let _ = stream.read(&mut buf).await;
+        });
+        let sleeper = reel::spawn_named("sleeper", reel::sleep(Duration::from_secs(60)));
+        let event = Rc::new(reel::sync::Event::new());
+        let set_later = event.clone();
+        let waiter = reel::spawn_named("waiter", async move { set_later.wait().await });
+        yield_now().await;
+        yield_now().await;
+        let table = reel::tasks();
+        let find = |name: &str| {
+            table
+                .iter()
+                .find(|t| t.name.as_deref() == Some(name))
+                .unwrap_or_else(|| panic!("no task {name} in {table:#?}"))
+        };
+        let main = find("main");
+        assert_eq!(main.state, TaskState::Running);
+        let read = find("reader");
+        assert_eq!(read.state, TaskState::Waiting);
+        assert!(read.polls >= 1, "{read:?}");
+        assert!(
+            matches!(read.waiting_on[..], [WaitingOn::Io { read: true, peer: Some(p), .. }]
+                if p == client.local_addr().unwrap()),
+            "{read:?} (peer {peer})"
+        );
+        assert!(read.to_string().contains("(reader) waiting on I/O"), "{read}");
+        let sleep = find("sleeper");
+        assert!(
+            matches!(sleep.waiting_on[..], [WaitingOn::Timer { due_in }] if due_in > Duration::from_secs(50)),
+            "{sleep:?}"
+        );
+        assert_eq!(find("waiter").waiting_on, [WaitingOn::Other]);
+        assert_eq!(table.len(), reel::stats().tasks);
+        event.set();
+        client.write_all(b"x").unwrap();
+        bounded(reader).await.expect("reader");
+        bounded(waiter).await.expect("waiter");
+        sleeper.cancel();
+    });
+}

@@ -85,6 +85,8 @@ async fn serve(args: Args) -> io::Result<()> {
         Err(e) => log::warn!("cannot raise the open-file limit: {e}"),
     }
     let stop_signal = reel::signal::interrupt_or_terminate()?;
+    // `kill -USR1 PID` prints every task of the loop to stderr.
+    let _task_table = reel::print_tasks_on(reel::signal::SignalKind::user_defined1())?;
     let notices_due = Event::new();
     // The reader refuses longer lines whole, so the message limit must fit
     // inside it for "Message too long" to be exact.

@@ -118,6 +118,8 @@ fn main() {
 async fn serve(args: Args) -> io::Result<()> {
     let seconds = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX);
     let stop_signal = reel::signal::interrupt_or_terminate()?;
+    // `kill -USR1 PID` prints every task of the loop to stderr.
+    let _task_table = reel::print_tasks_on(reel::signal::SignalKind::user_defined1())?;
     let config = Rc::new(Config {
         idle_timeout: seconds(args.idle_timeout),
         stop: Event::new(),

@@ -35,8 +35,8 @@ use crate::routes::App;
 /// How long a stopping worker waits for its busy connections.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// The most workers: each holds two `reel::signal` listeners, of which
-/// the process may have 64.
+/// The most workers: each holds three `reel::signal` listeners (SIGINT,
+/// SIGTERM, SIGUSR1), of which the process may have 128.
 pub const MAX_WORKERS: usize = 32;
 
 /// What a worker needs to start, sent to its thread.
@@ -97,6 +97,8 @@ async fn worker(setup: Setup, ready: Sender<io::Result<SocketAddr>>) -> io::Resu
     let Setup { index, addr, root, config, fd_budget } = setup;
     let started = async {
         let signals = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
+        // `kill -USR1 PID`: every worker prints its loop's tasks to stderr.
+        let _task_table = reel::print_tasks_on(SignalKind::user_defined1())?;
         let app = Rc::new(App::new(config, Files::new(&root, fd_budget)?, index));
         let shared = app.clone();
         let options = ServerOptions::new().reuse_port(true);

@@ -71,7 +71,7 @@ impl TcpListener {
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.registration.poll_io(cx, Direction::Read, || self.io.accept()).map(|accepted| {
             let (io, peer) = accepted?;
-            Ok((TcpStream::from_mio(io)?, peer))
+            Ok((TcpStream::from_mio_to(io, peer)?, peer))
         })
     }
 
@@ -85,7 +85,7 @@ impl TcpListener {
     pub fn accept_now(&self) -> io::Result<(TcpStream, SocketAddr)> {
         loop {
             match self.io.accept() {
-                Ok((io, peer)) => return Ok((TcpStream::from_mio(io)?, peer)),
+                Ok((io, peer)) => return Ok((TcpStream::from_mio_to(io, peer)?, peer)),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
                     if e.kind() == io::ErrorKind::WouldBlock {

@@ -32,7 +32,7 @@ impl TcpStream {
     /// (SO_ERROR) decides. A closed port gives `ConnectionRefused`.
     /// Panics outside a running loop.
     pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = Self::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        let stream = Self::from_mio_to(mio::net::TcpStream::connect(addr)?, addr)?;
         poll_fn(|cx| stream.poll_connected(cx)).await?;
         Ok(stream)
     }
@@ -63,11 +63,21 @@ impl TcpStream {
         Ok(TcpStream { io, registration })
     }
 
+    /// [`from_mio`](Self::from_mio) for a connection whose peer is known.
+    pub(crate) fn from_mio_to(io: mio::net::TcpStream, peer: SocketAddr) -> io::Result<TcpStream> {
+        let stream = Self::from_mio(io)?;
+        stream.registration.set_peer(peer);
+        Ok(stream)
+    }
+
     /// Wraps a connected `std::net::TcpStream`, switching it to non-blocking
     /// mode. Panics outside a running loop.
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
-        Self::from_mio(mio::net::TcpStream::from_std(stream))
+        match stream.peer_addr() {
+            Ok(peer) => Self::from_mio_to(mio::net::TcpStream::from_std(stream), peer),
+            Err(_) => Self::from_mio(mio::net::TcpStream::from_std(stream)),
+        }
     }
 
     /// Reads into `buf`; returns how many bytes arrived, 0 at end of stream

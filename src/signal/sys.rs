@@ -30,7 +30,7 @@ use libc::c_int;
 const NSIG: usize = 65;
 
 /// How many `Signals` may be alive at once in the process (one pipe each).
-pub(super) const MAX_LISTENERS: usize = 64;
+pub(super) const MAX_LISTENERS: usize = 128;
 
 /// Signals that must not be caught this way: SIGKILL and SIGSTOP cannot be;
 /// after SIGSEGV, SIGBUS, SIGFPE or SIGILL returning from a handler re-runs the
