@@ -127,7 +127,8 @@ pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
 /// [`spawn`] with a name that logs and [`current_task`] show
 /// (asyncio: `create_task(coro, name=...)`).
 pub fn spawn_named<F: Future + 'static>(name: &str, future: F) -> JoinHandle<F::Output> {
-    with_core("reel::spawn_named", |core| core.executor.spawn(Some(name.into()), future))
+    let name = Rc::new(name.to_owned());
+    with_core("reel::spawn_named", |core| core.executor.spawn(Some(name), future))
 }
 
 /// The task being polled right now, or `None` outside any task
@@ -141,8 +142,8 @@ pub fn current_task() -> Option<TaskInfo> {
 /// its handlers: reserves a task's slot, so that the task's own address is
 /// known (to a guard inside it) before it is spawned. Nobody joins it: its
 /// panic is logged at once, naming it. [`start_reserved`] gives it its future.
-pub(crate) fn reserve_task(name: &str) -> TaskRef {
-    with_core("reel::spawn", |core| core.executor.reserve(Some(name.into())).0)
+pub(crate) fn reserve_task(name: String) -> TaskRef {
+    with_core("reel::spawn", |core| core.executor.reserve(Some(Rc::new(name))).0)
 }
 
 /// Starts the task reserved at `task` with `future`.

@@ -34,7 +34,7 @@ use slab::Slab;
 
 use crate::reactor::Reactor;
 use crate::slow_poll::{coarse_nanos, warn_slow};
-use crate::task::{TaskId, TaskRef};
+use crate::task::{TaskId, TaskName, TaskRef};
 use crate::task_cell::JoinHandle;
 use crate::task_cell::{self, Runnable};
 use crate::turn::{Run, TaskEnd};
@@ -68,7 +68,7 @@ struct Task {
     /// Unique for the life of the loop; never reused, unlike the slab key.
     id: TaskId,
     /// Optional name for logs and `current_task()` (asyncio's `Task.get_name`).
-    name: Option<Rc<str>>,
+    name: Option<TaskName>,
     state: TaskState,
     /// Set by `cancel`; the next time the task comes up it is dropped, not polled.
     cancel_requested: bool,
@@ -87,7 +87,7 @@ struct Task {
 /// One task as `reel::tasks()` sees it: read from the slab on demand.
 pub(crate) struct Row {
     pub(crate) id: TaskId,
-    pub(crate) name: Option<Rc<str>>,
+    pub(crate) name: Option<TaskName>,
     /// `ready`, `running` or `waiting`.
     pub(crate) state: &'static str,
     pub(crate) polls: u64,
@@ -128,7 +128,7 @@ impl Executor {
     }
 
     /// Adds a task and queues its first poll (asyncio: `create_task`).
-    pub(crate) fn spawn<F>(&self, name: Option<Rc<str>>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, name: Option<TaskName>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
     {
@@ -140,7 +140,7 @@ impl Executor {
 
     /// Takes a slab key for a task to come and returns its address and
     /// waker; `start_detached` gives it its future.
-    pub(crate) fn reserve(&self, name: Option<Rc<str>>) -> (TaskRef, Waker) {
+    pub(crate) fn reserve(&self, name: Option<TaskName>) -> (TaskRef, Waker) {
         let id = TaskId(self.next_id.get());
         self.next_id.set(id.0 + 1);
         let mut tasks = self.tasks.borrow_mut();
@@ -232,10 +232,14 @@ impl Executor {
             };
             let (name, now) = self.poll_task(task_ref, last);
             if now - last > limit {
-                warn_slow(task_ref.id, name.as_deref(), Duration::from_nanos(now - last));
+                warn_slow(
+                    task_ref.id,
+                    name.as_deref().map(String::as_str),
+                    Duration::from_nanos(now - last),
+                );
             }
             if let Some(ran) = ran.as_deref_mut() {
-                let name = name.as_deref().unwrap_or("unnamed");
+                let name = name.as_deref().map(String::as_str).unwrap_or("unnamed");
                 let sep = if ran.is_empty() { "" } else { ", " };
                 ran.push_str(&format!("{sep}{} ({name})", task_ref.id));
             }
@@ -247,7 +251,7 @@ impl Executor {
     /// Polls one task (or drops it, if cancelled), `started` being the
     /// coarse clock before; returns its name for the slow-poll warning (a
     /// finished task is gone from the slab) and the clock after.
-    fn poll_task(&self, task_ref: TaskRef, started: u64) -> (Option<Rc<str>>, u64) {
+    fn poll_task(&self, task_ref: TaskRef, started: u64) -> (Option<TaskName>, u64) {
         let Some((mut run, waker, cancel, name)) = self.take_for_poll(task_ref) else {
             return (None, started);
         };
@@ -284,7 +288,7 @@ impl Executor {
 
     /// Takes a task out of its slot for a poll: what to run, its waker,
     /// whether to cancel it instead, and its name.
-    fn take_for_poll(&self, task_ref: TaskRef) -> Option<(Run, Waker, bool, Option<Rc<str>>)> {
+    fn take_for_poll(&self, task_ref: TaskRef) -> Option<(Run, Waker, bool, Option<TaskName>)> {
         let mut tasks = self.tasks.borrow_mut();
         let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
         task.state = TaskState::Running;
@@ -304,7 +308,7 @@ impl Executor {
     /// `JoinHandle`, both outside any borrow (destructors may call back in).
     fn remove(&self, task_ref: TaskRef, run: Run, end: TaskEnd) {
         let task = self.tasks.borrow_mut().remove(task_ref.key);
-        run.end(task.id, task.name.as_deref(), end);
+        run.end(task.id, task.name.as_deref().map(String::as_str), end);
     }
 
     /// Cancels and drops every task, as the loop ends; returns how many.
@@ -324,7 +328,7 @@ impl Executor {
                     Body::Detached(Some(future)) => Run::Detached(future),
                     Body::Detached(None) | Body::Reserved => continue,
                 };
-                run.end(task.id, task.name.as_deref(), TaskEnd::Cancelled);
+                run.end(task.id, task.name.as_deref().map(String::as_str), TaskEnd::Cancelled);
             }
         }
     }
@@ -335,7 +339,7 @@ impl Executor {
     }
 
     /// The task being polled now: its id and name.
-    pub(crate) fn current(&self) -> Option<(TaskId, Option<Rc<str>>)> {
+    pub(crate) fn current(&self) -> Option<(TaskId, Option<TaskName>)> {
         let task_ref = self.current.get()?;
         let tasks = self.tasks.borrow();
         let task = tasks.get(task_ref.key).filter(|t| t.id == task_ref.id)?;

@@ -3,8 +3,9 @@
 //! reel is a single-threaded async runtime written to be read end to end. It is
 //! built like Python's asyncio event loop (one thread, a ready queue, a selector,
 //! a queue of timers) but drives Rust's `std::future::Future`s through
-//! `std::task::Waker`s, with mio's epoll underneath (Linux; see DESIGN.md for what other
-//! platforms would need).
+//! `std::task::Waker`s, with mio's epoll underneath. It builds and is tested on
+//! Linux only: the libc leaves use Linux flags (`SOCK_NONBLOCK`, `pipe2`,
+//! `MSG_MORE`, Linux's `sendfile`); DESIGN.md, "Choices", says which.
 //!
 //! ```no_run
 //! use reel::net::TcpListener;

@@ -268,6 +268,7 @@ impl Reactor {
             }
             return None;
         }
+        io_attempt(token, dir);
         let result = op();
         let clear = match &result {
             Err(e) => e.kind() == io::ErrorKind::WouldBlock,
@@ -324,6 +325,15 @@ impl Reactor {
     pub(crate) fn len(&self) -> usize {
         self.slots.borrow().len()
     }
+}
+
+/// Called by `Reactor::attempt` just before it runs a system call on a
+/// socket known ready: a breakpoint for every read, write and accept.
+/// `attempt` is generic, so gdb knows only its instances; this is not, and
+/// `#[inline(never)]` keeps it a function even in an optimized build.
+#[inline(never)]
+fn io_attempt(token: usize, dir: Direction) {
+    std::hint::black_box((token, dir));
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ pub fn run<F: Future + 'static>(future: F) -> F::Output {
 }
 
 fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Output {
-    let main = core.executor.spawn(Some("main".into()), future);
+    let main = core.executor.spawn(Some(Rc::new("main".to_owned())), future);
     while !main.is_finished() {
         run_once(core);
     }

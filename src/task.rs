@@ -24,6 +24,11 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// A task's name: a `String` behind an `Rc` (cloned for every poll's
+/// slow-poll check without copying), not an `Rc<str>`, whose text gdb's
+/// Rust printers show as its first byte only.
+pub(crate) type TaskName = std::rc::Rc<String>;
+
 /// A task's address: its slab key and, to reject stale wakes, its id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TaskRef {

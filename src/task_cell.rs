@@ -24,7 +24,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::task::{JoinError, TaskId, TaskRef, log_unretrieved};
+use crate::task::{JoinError, TaskId, TaskName, TaskRef, log_unretrieved};
 
 /// The executor's view of a joinable task.
 pub(crate) trait Runnable {
@@ -56,7 +56,7 @@ pub(crate) trait Joinable<T> {
 /// One joinable task: its future, and the outcome on its way to the handle.
 struct TaskCell<F: Future> {
     id: TaskId,
-    name: Option<Rc<str>>,
+    name: Option<TaskName>,
     /// The future, until it completes or the task is dropped.
     future: RefCell<Option<Pin<Box<F>>>>,
     join: RefCell<JoinState<F::Output>>,
@@ -85,7 +85,11 @@ impl<F: Future> TaskCell<F> {
             let mut join = self.join.borrow_mut();
             if let (Err(e), false) = (&result, join.handle_alive) {
                 if e.is_panic() {
-                    log_unretrieved(self.id, self.name.as_deref(), &e.to_string());
+                    log_unretrieved(
+                        self.id,
+                        self.name.as_deref().map(String::as_str),
+                        &e.to_string(),
+                    );
                 }
             }
             join.result = Some(result);
@@ -173,7 +177,7 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
         join.handle_alive = false;
         if let Some(Err(e)) = &join.result {
             if e.is_panic() {
-                log_unretrieved(self.id, self.name.as_deref(), &e.to_string());
+                log_unretrieved(self.id, self.name.as_deref().map(String::as_str), &e.to_string());
             }
         }
     }
@@ -183,7 +187,7 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
 /// handle's side of one cell.
 pub(crate) fn new_task<F: Future + 'static>(
     task: TaskRef,
-    name: Option<Rc<str>>,
+    name: Option<TaskName>,
     future: F,
     waker: Waker,
 ) -> (Rc<dyn Runnable>, JoinHandle<F::Output>) {

@@ -2,8 +2,8 @@
 //! socket without passing through user space, and `send(2)` with
 //! `MSG_MORE`, which tells the kernel that more bytes follow at once.
 //!
-//! This is a leaf that calls libc, so it alone (with `socket.rs`) allows
-//! `unsafe`. sendfile copies from the page cache into the socket's send
+//! This is a leaf that calls libc, so it is one of the few modules that allow
+//! `unsafe` (lib.rs lists them). sendfile copies from the page cache into the socket's send
 //! buffer: no read buffer in the process and one system call where a
 //! read-then-write loop needs two per chunk. On a non-blocking socket both
 //! send what fits and return that count, or fail with `WouldBlock` when

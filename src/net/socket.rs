@@ -1,8 +1,8 @@
 //! Creating listening sockets with the options std and mio do not expose.
 //!
-//! This is the leaf module that calls libc (`socket`, `setsockopt`, `bind`,
-//! `listen`), so it alone allows `unsafe`. Why not `std::net::TcpListener::bind`
-//! or mio's? Both listen with a backlog of 128: a burst of a few hundred
+//! This is a leaf module that calls libc (`socket`, `setsockopt`, `bind`,
+//! `listen`), so it is one of the few modules that allow `unsafe` (lib.rs
+//! lists them). Why not `std::net::TcpListener::bind` or mio's? Both listen with a backlog of 128: a burst of a few hundred
 //! connects overflows it, and the kernel then drops SYNs that the client
 //! retries only after a second. We listen with 1024, as tokio does (the kernel
 //! caps it at `net.core.somaxconn`), and can set SO_REUSEPORT for servers that

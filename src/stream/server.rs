@@ -308,7 +308,7 @@ fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
     }
     // The task's slot is reserved first, so its guard knows the task from
     // the start (as async-executor reserves its slab entry before spawning).
-    let task = reserve_task(&format!("handler {peer}"));
+    let task = reserve_task(format!("handler {peer}"));
     inner.handlers.borrow_mut().insert(task.id, task);
     (inner.spawn_handler)(stream, peer, HandlerGuard { inner: inner.clone(), task });
 }
