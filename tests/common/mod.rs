@@ -5,6 +5,8 @@
 pub mod chat;
 pub mod example;
 pub mod http;
+pub mod logs;
+pub mod net;
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,0 +1,155 @@
+//! The chat example's limits and bad input (examples/chat/PROTOCOL.md): the
+//! rate limit, --max-message, a line far over the reader's limit, invalid
+//! UTF-8, and a client reset in the middle of a broadcast.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::thread;
+use std::time::Duration;
+
+use common::chat::{Chatter, SLOW_DOWN, left_chat, start, strip_time};
+
+#[test]
+fn past_the_rate_messages_and_pms_are_dropped_with_slow_down() {
+    let server = start(&["--rate", "2"]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+
+    // A full bucket holds 2 tokens: the first two pass, three are dropped.
+    alice.send_raw(b"m1\nm2\nm3\nm4\nm5\n");
+    for _ in 0..3 {
+        alice.expect(SLOW_DOWN);
+    }
+    bob.expect_message("alice", "m1");
+    bob.expect_message("alice", "m2");
+    bob.expect_who("lobby", "alice, bob"); // m3..m5 never came
+    alice.expect_who("lobby", "alice, bob"); // other commands are not limited
+
+    // The bucket refills at 2 per second (time must pass: nothing to await).
+    thread::sleep(Duration::from_millis(1100));
+    alice.send_raw(b"/msg bob p1\n/msg bob p2\n/msg bob p3\nm6\n");
+    alice.expect("[PM to bob]: p1\n");
+    alice.expect("[PM to bob]: p2\n");
+    alice.expect(SLOW_DOWN);
+    alice.expect(SLOW_DOWN);
+    bob.expect("[PM from alice]: p1\n");
+    bob.expect("[PM from alice]: p2\n");
+    bob.expect_who("lobby", "alice, bob");
+}
+
+#[test]
+fn a_message_over_max_message_bytes_is_refused_and_not_sent() {
+    let server = start(&["--max-message", "20"]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    let too_long = "Message too long (max 20 bytes).\n";
+
+    let twenty = "x".repeat(20);
+    alice.send(&twenty);
+    bob.expect_message("alice", &twenty);
+    assert_eq!(alice.ask(&"y".repeat(21)), too_long);
+    // Bytes, not characters: 11 two-byte characters are 22 bytes.
+    assert_eq!(alice.ask(&"é".repeat(11)), too_long);
+    assert_eq!(alice.ask(&format!("/msg bob {}", "z".repeat(21))), too_long);
+    alice.send(&"é".repeat(10));
+    bob.expect_message("alice", &"é".repeat(10));
+    assert_eq!(alice.ask(&format!("/msg bob {twenty}")), format!("[PM to bob]: {twenty}\n"));
+    // The refused ones never reached bob: the PM is his next line.
+    bob.expect(&format!("[PM from alice]: {twenty}\n"));
+    bob.expect_who("lobby", "alice, bob");
+}
+
+#[test]
+fn a_line_far_over_the_reader_limit_gets_one_answer_and_the_next_line_goes_through() {
+    let server = start(&[]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+
+    let mut bytes = vec![b'x'; 100_000];
+    bytes.extend_from_slice(b"\nafter the flood\n");
+    alice.send_raw(&bytes);
+    alice.expect("Message too long (max 500 bytes).\n");
+    alice.expect_who("lobby", "alice, bob"); // one answer, not one per chunk
+    bob.expect_message("alice", "after the flood");
+    bob.expect_who("lobby", "alice, bob");
+}
+
+#[test]
+fn invalid_utf8_is_refused_and_the_client_stays_connected() {
+    let server = start(&[]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    let refused = "Invalid UTF-8: message not sent.\n";
+
+    alice.send_raw(b"caf\xe9 au lait\n");
+    alice.expect(refused);
+    alice.send_raw(b"/msg bob \xff\xfe\n");
+    alice.expect(refused);
+    alice.send("still here");
+    bob.expect_message("alice", "still here");
+    alice.expect_who("lobby", "alice, bob");
+    bob.expect_who("lobby", "alice, bob");
+}
+
+#[test]
+fn control_characters_are_refused_so_no_one_can_pass_as_someone_else() {
+    let server = start(&[]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    let refused = "Control characters: message not sent.\n";
+    // On bob's terminal the \r would put "[12:00] carol: ..." over
+    // "[..] alice: ", and alice would pass as carol.
+    alice.send_raw(b"\r[12:00] carol: send me your password\n");
+    alice.expect(refused);
+    alice.send_raw(b"/msg bob \x1b[2Jcleared\n");
+    alice.expect(refused);
+    alice.send("a\ttab is fine");
+    bob.expect_message("alice", "a\ttab is fine");
+    bob.expect_who("lobby", "alice, bob");
+}
+
+#[test]
+fn a_reset_during_a_broadcast_leaves_the_others_receiving_with_one_notice() {
+    let server = start(&["--rate", "1000000"]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    let carol = Chatter::join_seen_by(&server, "carol", &mut [&mut alice, &mut bob]);
+    let mut carol = Some(carol);
+
+    // alice sends batches of lines; bob reads each batch before the next is
+    // sent, so no queue holds more than one batch (a burst longer than a
+    // client's queue would overflow even a client that reads).
+    const BATCHES: usize = 20;
+    const BATCH: usize = 100;
+    let (mut next, mut notices) = (0, 0);
+    for batch in 0..BATCHES {
+        let lines: String =
+            (batch * BATCH..(batch + 1) * BATCH).map(|n| format!("message {n}\n")).collect();
+        alice.send_raw(lines.as_bytes());
+        if batch == BATCHES / 4 {
+            // carol, who has read none of it, resets while this batch is on
+            // its way to her; later batches go to a room she was in.
+            carol.take().expect("carol still here").reset();
+        }
+        while next < (batch + 1) * BATCH {
+            let Some(line) = bob.line_or_eof() else {
+                panic!("bob, who reads every batch, was disconnected after {next} lines");
+            };
+            if line == left_chat("carol") {
+                notices += 1;
+                continue;
+            }
+            assert_eq!(strip_time(&line), format!("alice: message {next}\n"), "in order");
+            next += 1;
+        }
+    }
+    if notices == 0 {
+        bob.expect(&left_chat("carol"));
+        notices += 1;
+    }
+    assert_eq!(notices, 1, "exactly one left notice for carol");
+    bob.expect_who("lobby", "alice, bob"); // and no second one after
+    alice.expect(&left_chat("carol"));
+    alice.expect_who("lobby", "alice, bob");
+}

@@ -1,0 +1,52 @@
+//! `kill -USR1 PID` prints every task of the loop to stderr, on the echo,
+//! chat and http servers: a line per task, each with its id and name, the
+//! connection handlers named `handler 127.0.0.1:PORT`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+
+use common::example::Server;
+use common::http::DocRoot;
+
+/// Connects a client that stays open, sends SIGUSR1, and expects its
+/// handler's line, waiting on its socket, among the server's stderr lines.
+fn table_shows_the_handler(server: &Server, greet: Option<&str>) {
+    let client = server.connect();
+    let mut reader = BufReader::new(client.try_clone().expect("clone"));
+    if let Some(first) = greet {
+        let mut start = vec![0; first.len()];
+        std::io::Read::read_exact(&mut reader, &mut start).expect("the greeting");
+        assert_eq!(start, first.as_bytes());
+    } else {
+        (&client).write_all(b"GET / HTTP/1.1\r\nHost: t\r\n\r\n").expect("request");
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("the response");
+    }
+    let handler = format!("(handler {})", client.local_addr().expect("addr"));
+    server.signal(libc::SIGUSR1);
+    server.expect_log(&["tasks on thread"]);
+    let line = server.expect_log(&[&handler]);
+    assert!(line.trim_start().starts_with("task "), "{line}");
+    assert!(line.contains("waiting on I/O"), "{line}");
+}
+
+#[test]
+fn echo_prints_its_tasks_on_sigusr1() {
+    let server = Server::start_example("echo", &["--protocol"], "listening on ");
+    table_shows_the_handler(&server, Some("Welcome to Echo Server!"));
+}
+
+#[test]
+fn chat_prints_its_tasks_on_sigusr1() {
+    let server = Server::start_example("chat", &[], "listening on ");
+    table_shows_the_handler(&server, Some("Welcome!"));
+}
+
+#[test]
+fn http_prints_each_workers_tasks_on_sigusr1() {
+    let root = DocRoot::new("task-table");
+    let server = common::http::start(&root, &["-w", "2"]);
+    table_shows_the_handler(&server, None);
+}
