@@ -1,7 +1,7 @@
 //! The bodies of the fuzz targets, one module each, and the example code
 //! they exercise (included by path, so `cargo run --example ...` is
 //! unchanged). Shared by `fuzz/fuzz_targets/` (libFuzzer, nightly) and
-//! `tests/fuzz_corpus.rs`, which replays the committed corpora on stable.
+//! `tests/examples/fuzz_corpus.rs`, which replays the committed corpora on stable.
 //!
 //! Each `run` panics when a property fails: that is what libFuzzer reports
 //! as a crash, and what fails the replay test.
