@@ -1,6 +1,9 @@
 //! Helpers for the tests of `reel::net` against plain `std::net` peers.
 
+use std::io;
 use std::net::SocketAddr;
+
+use reel::net::TcpStream;
 use std::time::Duration;
 
 /// The longest any single wait in these tests may take before it fails.
@@ -28,5 +31,32 @@ pub async fn bounded<F: std::future::Future>(what: &str, future: F) -> F::Output
     match reel::timeout(DEADLINE, future).await {
         Ok(output) => output,
         Err(_) => panic!("timed out after {DEADLINE:?}: {what}"),
+    }
+}
+
+/// Reads from a reel stream until EOF (bounded), returning everything read.
+pub async fn read_to_eof(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
+    let mut all = Vec::new();
+    let mut buf = vec![0; 4096];
+    loop {
+        let n = bounded("reel read until EOF", stream.read(&mut buf)).await?;
+        if n == 0 {
+            return Ok(all);
+        }
+        all.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// Echoes on a reel stream until EOF; returns the number of bytes echoed.
+pub async fn echo_until_eof(stream: &mut TcpStream) -> io::Result<usize> {
+    let mut buf = vec![0; 4096];
+    let mut total = 0;
+    loop {
+        let n = bounded("reel echo read", stream.read(&mut buf)).await?;
+        if n == 0 {
+            return Ok(total);
+        }
+        bounded("reel echo write", stream.write_all(&buf[..n])).await?;
+        total += n;
     }
 }

@@ -19,34 +19,7 @@ use reel::net::{TcpListener, TcpStream};
 #[path = "../common/mod.rs"]
 mod common;
 
-use common::net::{bounded, pattern, set_timeouts, std_connect};
-
-/// Reads from a reel stream until EOF (bounded), returning everything read.
-async fn read_to_eof(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
-    let mut all = Vec::new();
-    let mut buf = vec![0; 4096];
-    loop {
-        let n = bounded("reel read until EOF", stream.read(&mut buf)).await?;
-        if n == 0 {
-            return Ok(all);
-        }
-        all.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Echoes on a reel stream until EOF; returns the number of bytes echoed.
-async fn echo_until_eof(stream: &mut TcpStream) -> io::Result<usize> {
-    let mut buf = vec![0; 4096];
-    let mut total = 0;
-    loop {
-        let n = bounded("reel echo read", stream.read(&mut buf)).await?;
-        if n == 0 {
-            return Ok(total);
-        }
-        bounded("reel echo write", stream.write_all(&buf[..n])).await?;
-        total += n;
-    }
-}
+use common::net::{bounded, echo_until_eof, pattern, read_to_eof, set_timeouts, std_connect};
 
 /// A std echo server on its own thread for exactly one connection: it echoes
 /// until EOF, then closes. Returns the address and the thread, whose result

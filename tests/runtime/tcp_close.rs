@@ -15,39 +15,12 @@
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 
-use reel::net::{TcpListener, TcpStream};
+use reel::net::TcpListener;
 
 #[path = "../common/mod.rs"]
 mod common;
 
-use common::net::{bounded, pattern, std_connect};
-
-/// Reads from a reel stream until EOF (bounded), returning everything read.
-async fn read_to_eof(stream: &mut TcpStream) -> io::Result<Vec<u8>> {
-    let mut all = Vec::new();
-    let mut buf = vec![0; 4096];
-    loop {
-        let n = bounded("reel read until EOF", stream.read(&mut buf)).await?;
-        if n == 0 {
-            return Ok(all);
-        }
-        all.extend_from_slice(&buf[..n]);
-    }
-}
-
-/// Echoes on a reel stream until EOF; returns the number of bytes echoed.
-async fn echo_until_eof(stream: &mut TcpStream) -> io::Result<usize> {
-    let mut buf = vec![0; 4096];
-    let mut total = 0;
-    loop {
-        let n = bounded("reel echo read", stream.read(&mut buf)).await?;
-        if n == 0 {
-            return Ok(total);
-        }
-        bounded("reel echo write", stream.write_all(&buf[..n])).await?;
-        total += n;
-    }
-}
+use common::net::{bounded, echo_until_eof, pattern, read_to_eof, std_connect};
 
 /// (4a) The reel server drops a connection with unread data, which makes the
 /// kernel send RST: the std client sees a reset, and the loop keeps serving.
