@@ -1,4 +1,4 @@
-//! Waiting for time: `sleep`, `sleep_until`, `timeout`, `interval`.
+//! Waiting for time: `sleep`, `sleep_until`, `timeout`, `timeout_at`, `interval`.
 //!
 //! asyncio counterpart: `asyncio.sleep`, `asyncio.wait_for` /
 //! `asyncio.timeout`, and the `while True: ...; await asyncio.sleep(period)`
@@ -152,7 +152,19 @@ impl From<Elapsed> for std::io::Error {
 /// The future is polled before the clock is checked, so one that is ready at
 /// once succeeds even with a zero duration. Panics outside a running loop.
 pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
-    let mut timer = sleep(duration);
+    within(sleep(duration), future).await
+}
+
+/// Runs `future` until the loop's clock reaches `deadline`; if it does
+/// first, drops it and returns `Err(Elapsed)` (asyncio: `asyncio.timeout_at`,
+/// with the loop's `time()`). A deadline already past still lets a future
+/// that is ready at once succeed. Panics outside a running loop.
+pub async fn timeout_at<F: Future>(deadline: Instant, future: F) -> Result<F::Output, Elapsed> {
+    within(sleep_until(deadline), future).await
+}
+
+/// The future's output, or `Elapsed` once `timer` fires first.
+async fn within<F: Future>(mut timer: Sleep, future: F) -> Result<F::Output, Elapsed> {
     let mut future = pin!(future);
     poll_fn(|cx| {
         if let Poll::Ready(output) = future.as_mut().poll(cx) {

@@ -11,12 +11,14 @@
 //! deregisters itself when dropped.
 //! Errors are `std::io::Error`; nothing a peer does can panic.
 
+mod addr;
 mod send;
 mod socket;
 mod split;
 mod tcp_listener;
 mod tcp_stream;
 
+pub use addr::ToSocketAddrs;
 pub use split::{OwnedReadHalf, OwnedWriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;

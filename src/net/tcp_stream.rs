@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::net::addr::{ToSocketAddrs, resolve};
 use crate::net::send::{send_more, sendfile};
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
 use crate::reactor::Direction;
@@ -25,13 +26,31 @@ pub struct TcpStream {
 }
 
 impl TcpStream {
-    /// Opens a connection to `addr` (asyncio: `await loop.sock_connect`).
+    /// Opens a connection to `addr`: a `SocketAddr`, `(ip, port)`,
+    /// `"host:port"` or `(host, port)`, as std's `ToSocketAddrs` accepts
+    /// (asyncio: `await loop.sock_connect`, after `loop.getaddrinfo`).
     ///
-    /// The connect is non-blocking: the socket is registered, the task waits
-    /// until epoll reports it writable, and then the kernel's verdict
-    /// (SO_ERROR) decides. A closed port gives `ConnectionRefused`.
-    /// Panics outside a running loop.
-    pub async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
+    /// A host name is resolved on the blocking pool; then each address is
+    /// tried in turn, and if none answers, the last error is returned (a
+    /// closed port: `ConnectionRefused`). The tries are one after another:
+    /// Happy Eyeballs (RFC 8305: IPv6 and IPv4 raced with a head start) is
+    /// not done. Each connect is non-blocking: the socket is registered, the
+    /// task waits until epoll reports it writable, and then the kernel's
+    /// verdict (SO_ERROR) decides. Panics outside a running loop.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let addrs = resolve(&addr).await?;
+        let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+        for addr in addrs {
+            match Self::connect_to(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(e) => last_error = e,
+            }
+        }
+        Err(last_error)
+    }
+
+    /// One connect to one address.
+    async fn connect_to(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = Self::from_mio_to(mio::net::TcpStream::connect(addr)?, addr)?;
         poll_fn(|cx| stream.poll_connected(cx)).await?;
         Ok(stream)

@@ -15,7 +15,6 @@ mod server;
 mod writer;
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
 
 pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
 pub use server::{
@@ -30,25 +29,10 @@ use crate::net::TcpStream;
 /// (asyncio: `await asyncio.open_connection(host, port)`).
 ///
 /// A host name is resolved on the blocking pool (`getaddrinfo` blocks), then
-/// each address is tried in turn. Panics outside a running loop.
+/// each address is tried in turn (see [`TcpStream::connect`]). Panics
+/// outside a running loop.
 pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader, StreamWriter)> {
-    let addrs: Vec<SocketAddr> = match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, port)],
-        Err(_) => {
-            let name = format!("{host}:{port}");
-            crate::spawn_blocking(move || name.to_socket_addrs().map(Vec::from_iter))
-                .await
-                .map_err(io::Error::from)??
-        }
-    };
-    let mut last_error = io::Error::new(io::ErrorKind::NotFound, format!("{host}: no address"));
-    for addr in addrs {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => return Ok(pair(stream)),
-            Err(e) => last_error = e,
-        }
-    }
-    Err(last_error)
+    Ok(pair(TcpStream::connect((host, port)).await?))
 }
 
 /// The reader and writer of an accepted (or connected) stream, as

@@ -182,3 +182,35 @@ fn connect_to_closed_port_is_refused() {
         assert_eq!(reel::stats().registrations, before, "the failed socket deregistered");
     });
 }
+
+#[test]
+fn connect_takes_what_to_socket_addrs_takes_and_resolves_names() {
+    reel::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let text = format!("127.0.0.1:{port}");
+        let by_name = format!("localhost:{port}");
+        let ip = std::net::Ipv4Addr::LOCALHOST;
+        let tries: Vec<reel::JoinHandle<io::Result<TcpStream>>> = vec![
+            reel::spawn(TcpStream::connect(listener.local_addr().expect("addr"))),
+            reel::spawn(async move { TcpStream::connect(text.as_str()).await }),
+            reel::spawn(async move { TcpStream::connect(by_name).await }),
+            reel::spawn(TcpStream::connect(("localhost", port))),
+            reel::spawn(TcpStream::connect((ip, port))),
+        ];
+        let mut accepted = Vec::new();
+        for _ in 0..tries.len() {
+            let (_, peer) = bounded("accept", listener.accept()).await.expect("accept");
+            accepted.push(peer);
+        }
+        for (i, attempt) in tries.into_iter().enumerate() {
+            let stream = bounded("connect", attempt).await.expect("task").expect("connected");
+            assert_eq!(stream.peer_addr().expect("peer").port(), port, "form {i}");
+            assert!(accepted.contains(&stream.local_addr().expect("local")), "form {i}");
+        }
+        // Every address of a name refused: the last error comes back.
+        drop(listener);
+        let refused = bounded("refused", TcpStream::connect(("localhost", port))).await;
+        assert_eq!(refused.expect_err("closed").kind(), io::ErrorKind::ConnectionRefused);
+    });
+}

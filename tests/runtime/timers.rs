@@ -80,6 +80,22 @@ fn timeout_elapses_and_drops_the_inner_future_and_its_timer() {
 }
 
 #[test]
+fn timeout_at_gives_up_at_the_deadline_of_the_loop_clock() {
+    reel::run(async {
+        let deadline = reel::time::now() + Duration::from_millis(20);
+        let late = reel::time::timeout_at(deadline, sleep(Duration::from_secs(3600))).await;
+        assert!(late.is_err(), "the sleep outlasts the deadline");
+        assert!(reel::time::now() >= deadline);
+        let past = reel::time::timeout_at(deadline, sleep(Duration::from_secs(1))).await;
+        assert!(past.is_err(), "a deadline already past elapses at once");
+        assert_eq!(reel::time::timeout_at(deadline, async { 2 }).await, Ok(2), "ready wins");
+        let soon = reel::time::now() + Duration::from_secs(5);
+        assert_eq!(reel::time::timeout_at(soon, async { 3 }).await, Ok(3));
+        assert_eq!(reel::stats().timers, 0, "no timer left behind");
+    });
+}
+
+#[test]
 fn timeout_returns_the_output_when_the_future_wins() {
     reel::run(async {
         let value = timeout(Duration::from_secs(5), async {

@@ -1,0 +1,108 @@
+//! What a connect accepts: the forms std's `ToSocketAddrs` accepts, with a
+//! host name resolved on the blocking pool (`getaddrinfo` blocks the
+//! thread that calls it, which must not be the loop's).
+//!
+//! asyncio counterpart: `loop.getaddrinfo`, which `open_connection` and
+//! `sock_connect` run in the default executor.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+/// An address to connect to, as std's `ToSocketAddrs` accepts it: a
+/// `SocketAddr`, `(ip, port)`, `"host:port"`, `(host, port)`, or a slice of
+/// addresses. A host name is resolved on the blocking pool; every other
+/// form without a system call. Sealed: implemented by reel for those forms.
+pub trait ToSocketAddrs: sealed::Sealed {
+    /// The addresses at once, or the `host:port` name to resolve.
+    #[doc(hidden)]
+    fn target(&self) -> Target;
+}
+
+/// What an address comes to before any system call.
+#[doc(hidden)]
+pub enum Target {
+    /// Known addresses, to try in turn.
+    Addrs(Vec<SocketAddr>),
+    /// A `host:port` name for `getaddrinfo`.
+    Name(String),
+}
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! resolved {
+    ($($ty:ty => |$me:ident| $addrs:expr;)*) => {$(
+        impl sealed::Sealed for $ty {}
+        impl ToSocketAddrs for $ty {
+            fn target(&self) -> Target {
+                let $me = self;
+                Target::Addrs($addrs)
+            }
+        }
+    )*};
+}
+
+resolved! {
+    SocketAddr => |me| vec![*me];
+    SocketAddrV4 => |me| vec![SocketAddr::V4(*me)];
+    SocketAddrV6 => |me| vec![SocketAddr::V6(*me)];
+    (IpAddr, u16) => |me| vec![SocketAddr::new(me.0, me.1)];
+    (Ipv4Addr, u16) => |me| vec![SocketAddr::new(IpAddr::V4(me.0), me.1)];
+    (Ipv6Addr, u16) => |me| vec![SocketAddr::new(IpAddr::V6(me.0), me.1)];
+    &[SocketAddr] => |me| me.to_vec();
+}
+
+impl sealed::Sealed for str {}
+impl ToSocketAddrs for str {
+    fn target(&self) -> Target {
+        match self.parse() {
+            Ok(addr) => Target::Addrs(vec![addr]),
+            Err(_) => Target::Name(self.to_owned()),
+        }
+    }
+}
+
+impl sealed::Sealed for String {}
+impl ToSocketAddrs for String {
+    fn target(&self) -> Target {
+        self.as_str().target()
+    }
+}
+
+impl sealed::Sealed for (&str, u16) {}
+impl ToSocketAddrs for (&str, u16) {
+    fn target(&self) -> Target {
+        let (host, port) = *self;
+        match host.parse::<IpAddr>() {
+            Ok(ip) => Target::Addrs(vec![SocketAddr::new(ip, port)]),
+            Err(_) => Target::Name(format!("{host}:{port}")),
+        }
+    }
+}
+
+impl sealed::Sealed for (String, u16) {}
+impl ToSocketAddrs for (String, u16) {
+    fn target(&self) -> Target {
+        (self.0.as_str(), self.1).target()
+    }
+}
+
+impl<T: ToSocketAddrs + ?Sized> sealed::Sealed for &T {}
+impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {
+    fn target(&self) -> Target {
+        (**self).target()
+    }
+}
+
+/// The addresses `addr` names, resolving a host name on the blocking pool.
+pub(crate) async fn resolve(addr: &(impl ToSocketAddrs + ?Sized)) -> io::Result<Vec<SocketAddr>> {
+    match addr.target() {
+        Target::Addrs(addrs) => Ok(addrs),
+        Target::Name(name) => {
+            let lookup =
+                move || std::net::ToSocketAddrs::to_socket_addrs(&name).map(Vec::from_iter);
+            crate::spawn_blocking(lookup).await.map_err(io::Error::from)?
+        }
+    }
+}
