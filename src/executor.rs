@@ -10,7 +10,7 @@
 //! ready queue holds `TaskRef`s, each task at most once (its [`TaskState`]
 //! says whether it is queued).
 //!
-//! A slot holds a joinable task's cell (`task::Runnable`, shared with its
+//! A slot holds a joinable task's cell (`task_cell::Runnable`, shared with its
 //! `JoinHandle`), or a detached task's boxed future (a server's handlers:
 //! nobody awaits them, so they need no outcome), or nothing yet: a reserved
 //! key, so that whoever spawns knows the task's address before it runs (as
@@ -18,14 +18,12 @@
 //!
 //! Ground rules: no borrow of `tasks` or `ready` is held while a future is
 //! polled or dropped, because user code may spawn, wake or cancel from there.
-//! A detached task's future is taken out of its slot for its poll and put
-//! back; a joinable task is polled through its cell, with the slab released.
+//! A task's body (its cell or its future) and its waker are moved out of
+//! the slot for its poll and back after, with the slab released.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
-use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -34,9 +32,9 @@ use slab::Slab;
 
 use crate::reactor::Reactor;
 use crate::slow_poll::{coarse_nanos, warn_slow};
-use crate::task::{TaskId, TaskName, TaskRef};
+use crate::task::{TaskId, TaskName, TaskRef, TaskState as Status};
+use crate::task_cell;
 use crate::task_cell::JoinHandle;
-use crate::task_cell::{self, Runnable};
 use crate::turn::{Run, TaskEnd};
 use crate::waker::{Remote, TaskWaker};
 
@@ -53,16 +51,6 @@ enum TaskState {
     Running,
 }
 
-/// What a slot runs.
-enum Body {
-    /// A joinable task, shared with its `JoinHandle`.
-    Joined(Rc<dyn Runnable>),
-    /// A detached task's future; `None` while it is being polled.
-    Detached(Option<Pin<Box<dyn Future<Output = ()>>>>),
-    /// A reserved key: the future comes with `start`.
-    Reserved,
-}
-
 /// One task and what the executor knows about it.
 struct Task {
     /// Unique for the life of the loop; never reused, unlike the slab key.
@@ -72,7 +60,11 @@ struct Task {
     state: TaskState,
     /// Set by `cancel`; the next time the task comes up it is dropped, not polled.
     cancel_requested: bool,
-    body: Body,
+    /// What it runs: a joinable task's cell, shared with its `JoinHandle`,
+    /// or a detached task's future. `None` while it is being polled (it is
+    /// moved out and back, like the waker), and for a reserved key whose
+    /// future comes with `start`.
+    body: Option<Run>,
     /// The waker handed to the future; built once, when the key is reserved,
     /// so polling never allocates.
     waker: Waker,
@@ -88,8 +80,7 @@ struct Task {
 pub(crate) struct Row {
     pub(crate) id: TaskId,
     pub(crate) name: Option<TaskName>,
-    /// `ready`, `running` or `waiting`.
-    pub(crate) state: &'static str,
+    pub(crate) state: Status,
     pub(crate) polls: u64,
     pub(crate) busy: u64,
     pub(crate) born: u64,
@@ -134,7 +125,7 @@ impl Executor {
     {
         let (task, waker) = self.reserve(name.clone());
         let (cell, handle) = task_cell::new_task(task, name, future, waker);
-        self.start(task, Body::Joined(cell));
+        self.start(task, Run::Joined(cell));
         handle
     }
 
@@ -153,7 +144,7 @@ impl Executor {
             name,
             state,
             cancel_requested: false,
-            body: Body::Reserved,
+            body: None,
             waker: waker.clone(),
             polls: 0,
             busy: 0,
@@ -165,12 +156,12 @@ impl Executor {
     /// Gives a reserved task the future nobody will join (its panic is
     /// logged at once) and queues its first poll.
     pub(crate) fn start_detached(&self, task: TaskRef, future: impl Future<Output = ()> + 'static) {
-        self.start(task, Body::Detached(Some(Box::pin(future))));
+        self.start(task, Run::Detached(Box::pin(future)));
     }
 
-    fn start(&self, task: TaskRef, body: Body) {
+    fn start(&self, task: TaskRef, body: Run) {
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task.key).filter(|t| t.id == task.id) {
-            slot.body = body;
+            slot.body = Some(body);
         }
         self.schedule(task);
     }
@@ -275,9 +266,7 @@ impl Executor {
                 task.waker = waker;
                 task.polls += 1;
                 task.busy += ended - started;
-                if let Run::Detached(future) = run {
-                    task.body = Body::Detached(Some(future));
-                }
+                task.body = Some(run);
                 if task.state == TaskState::Running {
                     task.state = TaskState::Idle;
                 }
@@ -292,11 +281,7 @@ impl Executor {
         let mut tasks = self.tasks.borrow_mut();
         let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
         task.state = TaskState::Running;
-        let run = match &mut task.body {
-            Body::Joined(cell) => Run::Joined(cell.clone()),
-            Body::Detached(future) => Run::Detached(future.take()?),
-            Body::Reserved => return None,
-        };
+        let run = task.body.take()?;
         let cancel = task.cancel_requested || run.cancel_requested();
         // Moved out for the poll and back after, not cloned: a clone is an
         // atomic increment and decrement per poll.
@@ -323,11 +308,7 @@ impl Executor {
             }
             count += drained.len();
             for task in drained {
-                let run = match task.body {
-                    Body::Joined(cell) => Run::Joined(cell),
-                    Body::Detached(Some(future)) => Run::Detached(future),
-                    Body::Detached(None) | Body::Reserved => continue,
-                };
+                let Some(run) = task.body else { continue };
                 run.end(task.id, task.name.as_deref().map(String::as_str), TaskEnd::Cancelled);
             }
         }
@@ -354,10 +335,10 @@ impl Executor {
             id: task.id,
             name: task.name.clone(),
             state: match task.state {
-                _ if current.is_some_and(|c| c.key == key) => "running",
-                TaskState::Scheduled => "ready",
-                TaskState::Running => "running",
-                TaskState::Idle => "waiting",
+                _ if current.is_some_and(|c| c.key == key) => Status::Running,
+                TaskState::Scheduled => Status::Ready,
+                TaskState::Running => Status::Running,
+                TaskState::Idle => Status::Waiting,
             },
             polls: task.polls,
             busy: task.busy,

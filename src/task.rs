@@ -24,6 +24,17 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// Where a task is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskState {
+    /// Woken, in the ready queue for the next run phase.
+    Ready,
+    /// Being polled now (the task that called [`tasks`]).
+    Running,
+    /// Waiting for a wake.
+    Waiting,
+}
+
 /// A task's name: a `String` behind an `Rc` (cloned for every poll's
 /// slow-poll check without copying), not an `Rc<str>`, whose text gdb's
 /// Rust printers show as its first byte only.

@@ -21,6 +21,7 @@ use crate::context::with_core;
 use crate::signal::{SignalKind, signal};
 use crate::slow_poll::coarse_nanos;
 use crate::task::TaskId;
+pub use crate::task::TaskState;
 use crate::task_cell::JoinHandle;
 
 /// One live task, as [`tasks`] saw it.
@@ -41,17 +42,6 @@ pub struct TaskSnapshot {
     pub busy: Duration,
     /// How long ago it was spawned.
     pub age: Duration,
-}
-
-/// Where a task is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskState {
-    /// Woken, in the ready queue for the next run phase.
-    Ready,
-    /// Being polled now (the task that called [`tasks`]).
-    Running,
-    /// Waiting for a wake.
-    Waiting,
 }
 
 /// Something a waiting task waits on.
@@ -85,11 +75,7 @@ pub fn tasks() -> Vec<TaskSnapshot> {
         let timers = core.timers.parked();
         let (now, clock) = (Instant::now(), coarse_nanos());
         let snapshot = |row: crate::executor::Row| {
-            let state = match row.state {
-                "ready" => TaskState::Ready,
-                "running" => TaskState::Running,
-                _ => TaskState::Waiting,
-            };
+            let state = row.state;
             let mut waiting_on: Vec<WaitingOn> = sockets
                 .iter()
                 .filter(|parked| parked.3 == row.waker)

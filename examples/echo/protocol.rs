@@ -50,11 +50,10 @@ pub async fn serve(stream: TcpStream, config: &Config) -> io::Result<Ending> {
             Some(deadline) => {
                 let left = deadline.saturating_duration_since(reel::time::now());
                 let waiting = reader.buffered() > 0 || reader.get_ref().input_waiting();
-                match waiting {
-                    true => reel::timeout(left, reader.read_line())
-                        .await
-                        .map_or(Event::Stop, Event::Line),
-                    false => Event::Stop,
+                if waiting {
+                    reel::timeout(left, reader.read_line()).await.map_or(Event::Stop, Event::Line)
+                } else {
+                    Event::Stop
                 }
             }
         };

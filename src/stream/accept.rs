@@ -15,7 +15,7 @@
 //! event as usual, so the loop does not spin. Only if the reserve cannot be
 //! reopened does it fall back to pausing.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::fs::File;
 use std::future::poll_fn;
 use std::io;
@@ -98,15 +98,15 @@ pub(super) struct Reserve {
     /// `/dev/null`, open; `None` if it could not be (re)opened.
     file: Option<File>,
     /// Connections closed since the last warning.
-    shed: Cell<u64>,
-    warned: Cell<Option<Instant>>,
+    shed: u64,
+    warned: Option<Instant>,
 }
 
 impl Reserve {
     /// Opens the spare; opened with the listener, before descriptors can
     /// run out, not at the accept task's first poll.
     pub(super) fn open() -> Reserve {
-        Reserve { file: File::open("/dev/null").ok(), shed: Cell::new(0), warned: Cell::new(None) }
+        Reserve { file: File::open("/dev/null").ok(), shed: 0, warned: None }
     }
 
     fn is_held(&self) -> bool {
@@ -129,7 +129,7 @@ impl Reserve {
             self.reopen();
             match peer {
                 Ok(peer) => {
-                    self.shed.set(self.shed.get() + 1);
+                    self.shed += 1;
                     self.warn(peer);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
@@ -141,17 +141,17 @@ impl Reserve {
         }
     }
 
-    fn warn(&self, peer: SocketAddr) {
+    fn warn(&mut self, peer: SocketAddr) {
         let now = Instant::now();
-        if self.warned.get().is_some_and(|at| now - at < WARN_EVERY) {
+        if self.warned.is_some_and(|at| now - at < WARN_EVERY) {
             return;
         }
         log::warn!(
             target: "reel",
             "out of file descriptors: closed {} new connections at once (the last from {peer}) \
              rather than leave them waiting in the backlog",
-            self.shed.replace(0)
+            std::mem::take(&mut self.shed)
         );
-        self.warned.set(Some(now));
+        self.warned = Some(now);
     }
 }
