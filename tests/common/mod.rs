@@ -30,3 +30,16 @@ pub fn proc_status_kib(pid: u32, field: &str) -> u64 {
     let kib = line.trim().strip_suffix("kB").unwrap_or_else(|| panic!("{field}:{line}"));
     kib.trim().parse().unwrap_or_else(|_| panic!("{field}:{line}"))
 }
+
+/// Sets this process's soft limit on open files (children inherit it),
+/// keeping the hard one; returns the soft limit it replaced.
+#[allow(unsafe_code)]
+pub fn set_soft_open_file_limit(soft: u64) -> u64 {
+    let before = reel::open_file_limit().expect("getrlimit");
+    let limit =
+        libc::rlimit { rlim_cur: soft as libc::rlim_t, rlim_max: before.hard as libc::rlim_t };
+    // SAFETY: setrlimit reads one valid rlimit; a soft limit at or below the
+    // hard one is always allowed.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0, "setrlimit");
+    before.soft
+}

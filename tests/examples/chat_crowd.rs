@@ -27,16 +27,6 @@ const RUN_LIMIT: Duration = Duration::from_secs(180);
 /// the clients; now it is about 35 MB.
 const PEAK_BOUND_KIB: u64 = 96 * 1024;
 
-/// Sets this process's soft limit on open files (children inherit it).
-#[allow(unsafe_code)]
-fn set_soft_open_file_limit(soft: u64) {
-    let hard = reel::open_file_limit().expect("getrlimit").hard;
-    let limit = libc::rlimit { rlim_cur: soft as libc::rlim_t, rlim_max: hard as libc::rlim_t };
-    // SAFETY: setrlimit reads one valid rlimit; a soft limit at or below
-    // the hard one is always allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0, "setrlimit");
-}
-
 /// The value of the `key: value` line `key` in `out`.
 fn value<'a>(out: &'a str, key: &str) -> &'a str {
     out.lines()
@@ -48,7 +38,7 @@ fn value<'a>(out: &'a str, key: &str) -> &'a str {
 fn ten_thousand_clients_join_one_room_and_one_message_reaches_all_the_others() {
     let hard = reel::open_file_limit().expect("getrlimit").hard;
     assert!(hard > CLIENTS as u64 + 100, "needs a hard limit on open files above {CLIENTS}");
-    set_soft_open_file_limit(1024);
+    common::set_soft_open_file_limit(1024);
     let server = Server::start_example("chat", &[], "listening on ");
     let pid = server.child.id();
 

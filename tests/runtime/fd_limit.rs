@@ -2,20 +2,16 @@
 //! the hard one. In its own binary, because it changes this process's
 //! RLIMIT_NOFILE.
 
-#[allow(unsafe_code)]
-fn set_soft_limit(soft: u64) {
-    let hard = reel::open_file_limit().expect("getrlimit").hard;
-    let limit = libc::rlimit { rlim_cur: soft as libc::rlim_t, rlim_max: hard as libc::rlim_t };
-    // SAFETY: setrlimit reads one valid rlimit; lowering the soft limit
-    // below the hard one is always allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-}
+#[path = "../common/mod.rs"]
+mod common;
+
+use common::set_soft_open_file_limit;
 
 #[test]
 fn the_soft_limit_is_raised_to_the_hard_one_and_a_second_raise_changes_nothing() {
     let hard = reel::open_file_limit().expect("getrlimit").hard;
     assert!(hard > 256, "this test needs a hard limit above 256, not {hard}");
-    set_soft_limit(256);
+    set_soft_open_file_limit(256);
     assert_eq!(reel::open_file_limit().expect("getrlimit").soft, 256);
     let raised = reel::raise_open_file_limit().expect("raise");
     assert_eq!(raised, reel::OpenFileLimit { soft: hard, hard });

@@ -15,27 +15,13 @@ use std::time::{Duration, Instant};
 use common::{LIMIT, bounded};
 use reel::stream::{StreamReader, StreamWriter};
 
-/// Sets the soft limit on open files; returns the previous one.
-#[allow(unsafe_code)]
-fn set_open_file_limit(soft: libc::rlim_t) -> libc::rlim_t {
-    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit writes one rlimit into the struct we pass.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) }, 0);
-    let previous = limit.rlim_cur;
-    limit.rlim_cur = soft;
-    // SAFETY: setrlimit reads one valid rlimit; lowering the soft limit
-    // below the hard one is always allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
-    previous
-}
-
 /// The number the next descriptor would get: the lowest free one. With a
 /// soft limit of this, every number below it is taken and the next open
 /// fails with EMFILE (a count of open descriptors would miss a hole).
-fn lowest_free_fd() -> libc::rlim_t {
+fn lowest_free_fd() -> u64 {
     use std::os::fd::AsRawFd;
     let probe = std::fs::File::open("/dev/null").expect("a free descriptor");
-    probe.as_raw_fd() as libc::rlim_t
+    probe.as_raw_fd() as u64
 }
 
 #[test]
@@ -59,7 +45,7 @@ fn on_emfile_waiting_clients_are_closed_at_once_without_spinning_then_served_aga
             client.set_read_timeout(Some(LIMIT)).expect("timeout");
             client.write_all(b"hi\n").expect("send");
         }
-        let previous = set_open_file_limit(lowest_free_fd());
+        let previous = common::set_soft_open_file_limit(lowest_free_fd());
         assert!(std::fs::File::open("/dev/null").is_err(), "no descriptor is left");
         let ticks = reel::stats().ticks;
         let started = Instant::now();
@@ -90,7 +76,7 @@ fn on_emfile_waiting_clients_are_closed_at_once_without_spinning_then_served_aga
         assert_eq!(server.active_connections(), 0, "nothing could be served");
         assert!(server.is_serving(), "accept errors do not stop the server");
 
-        set_open_file_limit(previous);
+        common::set_soft_open_file_limit(previous);
         let reply = bounded(reel::spawn_blocking(move || {
             let mut late = TcpStream::connect(addr).expect("connect");
             late.set_read_timeout(Some(LIMIT)).expect("timeout");
