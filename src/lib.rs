@@ -3,9 +3,11 @@
 //! reel is a single-threaded async runtime written to be read end to end. It is
 //! built like Python's asyncio event loop (one thread, a ready queue, a selector,
 //! a queue of timers) but drives Rust's `std::future::Future`s through
-//! `std::task::Waker`s, with mio's epoll underneath. It builds and is tested on
-//! Linux only: the libc leaves use Linux flags (`SOCK_NONBLOCK`, `pipe2`,
-//! `MSG_MORE`, Linux's `sendfile`); DESIGN.md, "Choices", says which.
+//! `std::task::Waker`s, with mio's epoll (Linux) or kqueue (macOS, the BSDs)
+//! underneath. The few libc calls that are Linux's own (`SOCK_NONBLOCK`,
+//! `pipe2`, `MSG_MORE`, `sendfile`) have portable twins beside them, which
+//! `--cfg reel_portable` selects on Linux so that they are tested there too;
+//! DESIGN.md, "Platforms", says what differs.
 //!
 //! ```no_run
 //! use reel::net::TcpListener;
@@ -51,6 +53,7 @@
 //! | `slow_poll` | the warning for a poll that held the loop | `slow_callback_duration` |
 //! | [`tasks`](mod@tasks) | every live task: state, what it waits on, polls, time | `asyncio.all_tasks()` |
 //! | `limits` | the limit on open files, raised at a server's start | `resource.setrlimit` |
+//! | `fd` | a descriptor's `O_NONBLOCK` and `FD_CLOEXEC` flags | `os.set_blocking` |
 //!
 //! ## Ground rules
 //!
@@ -70,7 +73,8 @@
 //!   call libc: `net::socket` (listening sockets), `net::send` (`sendfile`
 //!   and `MSG_MORE`), `signal::sys` (the signal handler and its self-pipes),
 //!   `io::stdin` (fd 0's flags), `limits` (`RLIMIT_NOFILE`) and `slow_poll`
-//!   (the coarse clock); every block carries a `// SAFETY:` comment.
+//!   (the coarse clock), and `fd` (`fcntl` flags); every block carries a
+//!   `// SAFETY:` comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.
@@ -81,6 +85,7 @@
 mod blocking;
 mod context;
 mod executor;
+mod fd;
 pub mod io;
 mod limits;
 pub mod net;

@@ -52,7 +52,7 @@ fn tracer_pid() -> Option<u32> {
 }
 
 /// A coarse monotonic time in nanoseconds, for measuring polls.
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(reel_portable)))]
 pub(crate) fn coarse_nanos() -> u64 {
     let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes one timespec into the struct we own;
@@ -62,7 +62,7 @@ pub(crate) fn coarse_nanos() -> u64 {
 }
 
 /// A monotonic time in nanoseconds, for measuring polls.
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(all(target_os = "linux", not(reel_portable))))]
 pub(crate) fn coarse_nanos() -> u64 {
     use std::sync::OnceLock;
     use std::time::Instant;

@@ -44,6 +44,7 @@ use std::task::{Context, Poll};
 use libc::c_int;
 use mio::unix::SourceFd;
 
+use crate::fd;
 use crate::io::AsyncRead;
 use crate::registration::Registration;
 
@@ -81,8 +82,10 @@ impl Stdin {
         let flags = get_flags().map_err(|e| context("fd 0 is not open", e))?;
         let registration = match Registration::new(&mut SourceFd(&FD), "reel::io::Stdin") {
             Ok(registration) => registration,
-            Err(e) if e.raw_os_error() == Some(libc::EPERM) => {
-                log::debug!(target: "reel", "stdin: epoll refuses fd 0 (a file?); reading it directly");
+            // epoll says EPERM for a file; kqueue may say EINVAL for a device
+            // it cannot watch (macOS: some character devices).
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EINVAL)) => {
+                log::debug!(target: "reel", "stdin: the poller refuses fd 0 (a file?); reading it directly");
                 return Ok(Stdin { mode: Mode::Direct });
             }
             Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {
@@ -163,18 +166,12 @@ fn read(buf: &mut [u8]) -> io::Result<usize> {
 
 /// fd 0's file status flags (F_GETFL).
 fn get_flags() -> io::Result<c_int> {
-    // SAFETY: F_GETFL takes no pointer; a bad fd gives -1 and EBADF.
-    let flags = unsafe { libc::fcntl(FD, libc::F_GETFL) };
-    if flags < 0 { Err(io::Error::last_os_error()) } else { Ok(flags) }
+    fd::status_flags(FD)
 }
 
 /// Sets fd 0's file status flags (F_SETFL).
 fn set_flags(flags: c_int) -> io::Result<()> {
-    // SAFETY: F_SETFL takes an int, no pointer.
-    if unsafe { libc::fcntl(FD, libc::F_SETFL, flags) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    fd::set_status_flags(FD, flags)
 }
 
 /// `e`, with a message that says what reel was doing.

@@ -9,7 +9,9 @@
 //! send what fits and return that count, or fail with `WouldBlock` when
 //! nothing fits; the caller waits for writability as for any write.
 //!
-//! Linux only, like the rest of reel's socket leaf.
+//! Both are Linux's. The portable path (other Unix systems, or Linux built
+//! with `--cfg reel_portable`) reads and sends instead of `sendfile`, and
+//! sends without `MSG_MORE`; DESIGN.md, "Platforms", lists what differs.
 
 #![allow(unsafe_code)]
 
@@ -19,11 +21,13 @@ use std::os::fd::{AsFd, AsRawFd};
 
 /// The most one call asks for: Linux transfers at most 0x7ffff000 bytes
 /// per call anyway, and the count must fit a `size_t` on every target.
+#[cfg(all(target_os = "linux", not(reel_portable)))]
 const MAX_COUNT: u64 = 0x7fff_f000;
 
 /// Sends up to `count` bytes of `file`, starting at `offset`, to `socket`;
 /// returns how many went. `Ok(0)` with `count > 0` means the file ends
 /// before `offset + count`. The file's own position is not used or moved.
+#[cfg(all(target_os = "linux", not(reel_portable)))]
 pub(crate) fn sendfile(
     socket: &impl AsFd,
     file: &File,
@@ -33,38 +37,85 @@ pub(crate) fn sendfile(
     let mut off = libc::off_t::try_from(offset)
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "sendfile offset too large"))?;
     let count = count.min(MAX_COUNT) as usize;
-    loop {
+    retry(|| {
         // SAFETY: both descriptors are open for the duration of the call
         // (borrowed from live owners), and `off` is a live off_t the kernel
         // may write through; no other pointer is passed.
-        let sent = unsafe {
-            libc::sendfile(socket.as_fd().as_raw_fd(), file.as_raw_fd(), &raw mut off, count)
-        };
-        if sent >= 0 {
-            return Ok(sent as usize);
+        unsafe { libc::sendfile(socket.as_fd().as_raw_fd(), file.as_raw_fd(), &raw mut off, count) }
+    })
+}
+
+/// The portable `sendfile`: a `pread` into a buffer on the stack, then a
+/// `send` of what was read, with the same contract as Linux's. macOS and
+/// the BSDs have a `sendfile` too, with other signatures (and, on macOS,
+/// other semantics for a non-blocking socket), so the portable path copies
+/// through user space: two system calls and one copy per chunk. Bytes read
+/// but not taken by a full send buffer are simply read again next time.
+#[cfg(not(all(target_os = "linux", not(reel_portable))))]
+pub(crate) fn sendfile(
+    socket: &impl AsFd,
+    file: &File,
+    offset: u64,
+    count: u64,
+) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut chunk = [0u8; 64 * 1024];
+    let want = count.min(chunk.len() as u64) as usize;
+    let read = loop {
+        match file.read_at(&mut chunk[..want], offset) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            result => break result?,
         }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
+    };
+    if read == 0 {
+        return Ok(0);
     }
+    send_with(socket, &chunk[..read], NO_SIGPIPE)
 }
 
 /// Sends what fits of `buf` with `MSG_MORE`: the kernel holds a last,
 /// partial segment back for the send that follows instead of putting it on
 /// the wire alone (as `TCP_CORK` does, for one call). `MSG_NOSIGNAL`: a
 /// closed peer is an `EPIPE` error, not a `SIGPIPE`.
+#[cfg(all(target_os = "linux", not(reel_portable)))]
 pub(crate) fn send_more(socket: &impl AsFd, buf: &[u8]) -> io::Result<usize> {
-    let flags = libc::MSG_MORE | libc::MSG_NOSIGNAL;
-    loop {
+    send_with(socket, buf, libc::MSG_MORE | NO_SIGPIPE)
+}
+
+/// The portable `send_more`: a plain `send`, since only Linux has
+/// `MSG_MORE`. The bytes are the same; the end of `buf` may go out as a
+/// small segment of its own instead of sharing the next write's.
+#[cfg(not(all(target_os = "linux", not(reel_portable))))]
+pub(crate) fn send_more(socket: &impl AsFd, buf: &[u8]) -> io::Result<usize> {
+    send_with(socket, buf, NO_SIGPIPE)
+}
+
+/// The flag that makes a send to a closed peer fail with `EPIPE` instead of
+/// raising `SIGPIPE`. macOS has no `MSG_NOSIGNAL`; there the Rust runtime's
+/// ignoring of SIGPIPE at start (and mio's `SO_NOSIGPIPE` on the sockets it
+/// makes) does the same.
+#[cfg(not(target_vendor = "apple"))]
+const NO_SIGPIPE: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(target_vendor = "apple")]
+const NO_SIGPIPE: libc::c_int = 0;
+
+/// One `send(2)` of `buf` with `flags`, retried on EINTR.
+fn send_with(socket: &impl AsFd, buf: &[u8], flags: libc::c_int) -> io::Result<usize> {
+    retry(|| {
         // SAFETY: the descriptor is open for the call (borrowed from a live
         // owner), and the pointer and length describe `buf`, a live slice
         // the kernel only reads.
-        let sent = unsafe {
-            libc::send(socket.as_fd().as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags)
-        };
-        if sent >= 0 {
-            return Ok(sent as usize);
+        unsafe { libc::send(socket.as_fd().as_raw_fd(), buf.as_ptr().cast(), buf.len(), flags) }
+    })
+}
+
+/// Runs `call` until it does not fail with EINTR; a non-negative result is
+/// the byte count.
+fn retry(mut call: impl FnMut() -> isize) -> io::Result<usize> {
+    loop {
+        let result = call();
+        if result >= 0 {
+            return Ok(result as usize);
         }
         let error = io::Error::last_os_error();
         if error.kind() != io::ErrorKind::Interrupted {

@@ -35,13 +35,12 @@ impl Default for ListenOptions {
 /// listening.
 pub(crate) fn listen(addr: SocketAddr, options: ListenOptions) -> io::Result<TcpListener> {
     let domain = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
-    let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
-    // SAFETY: socket(2) takes no pointers; a negative result is checked below.
-    let fd = cvt(unsafe { libc::socket(domain, kind, 0) })?;
-    // SAFETY: `fd` was just returned by socket(2), is open, and nothing else
-    // owns it; the OwnedFd closes it on every early return below.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let fd = stream_socket(domain)?;
     set_flag(&fd, libc::SO_REUSEADDR)?;
+    // Connections accepted from it inherit this: a send to a closed peer is
+    // EPIPE, not SIGPIPE (Linux says so per send, with MSG_NOSIGNAL).
+    #[cfg(target_vendor = "apple")]
+    set_flag(&fd, libc::SO_NOSIGPIPE)?;
     if options.reuse_port {
         set_flag(&fd, libc::SO_REUSEPORT)?;
     }
@@ -52,6 +51,30 @@ pub(crate) fn listen(addr: SocketAddr, options: ListenOptions) -> io::Result<Tcp
     // SAFETY: listen(2) takes no pointers; `fd` is an open, bound socket.
     cvt(unsafe { libc::listen(fd.as_raw_fd(), options.backlog) })?;
     Ok(TcpListener::from(fd))
+}
+
+/// A new non-blocking, close-on-exec TCP socket, in one call: Linux takes
+/// both flags in the socket type.
+#[cfg(all(target_os = "linux", not(reel_portable)))]
+fn stream_socket(domain: libc::c_int) -> io::Result<OwnedFd> {
+    let kind = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    // SAFETY: socket(2) takes no pointers; a negative result is checked.
+    let fd = cvt(unsafe { libc::socket(domain, kind, 0) })?;
+    // SAFETY: `fd` was just returned by socket(2), is open, and nothing else
+    // owns it; the OwnedFd closes it on every early return after this.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// A new non-blocking, close-on-exec TCP socket: `socket`, then `fcntl`
+/// (macOS has no `SOCK_NONBLOCK` or `SOCK_CLOEXEC`).
+#[cfg(not(all(target_os = "linux", not(reel_portable))))]
+fn stream_socket(domain: libc::c_int) -> io::Result<OwnedFd> {
+    // SAFETY: socket(2) takes no pointers; a negative result is checked.
+    let fd = cvt(unsafe { libc::socket(domain, libc::SOCK_STREAM, 0) })?;
+    // SAFETY: as above: just returned by socket(2) and owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    crate::fd::set_nonblocking_cloexec(fd.as_raw_fd())?;
+    Ok(fd)
 }
 
 fn set_flag(fd: &OwnedFd, option: libc::c_int) -> io::Result<()> {

@@ -1,6 +1,6 @@
 //! The unsafe leaf under [`reel::signal`](super): the process-wide table of
 //! wake-up pipes, the signal handler, and the libc calls (`sigaction`,
-//! `pipe2`, `read`, `write`).
+//! `pipe2` or `pipe` + `fcntl`, `read`, `write`).
 //!
 //! # Ground rules
 //!
@@ -184,9 +184,8 @@ pub(super) fn drain(fd: RawFd) -> io::Result<usize> {
 extern "C" fn on_signal(signal: c_int) {
     // write(2) can fail and set errno; the interrupted code may be about to
     // read errno from its own failed call, so keep it intact.
-    // SAFETY: __errno_location returns this thread's errno, always valid.
-    let errno = unsafe { libc::__errno_location() };
-    // SAFETY: as above; reading an int.
+    let errno = errno_location();
+    // SAFETY: `errno` points at this thread's errno, always valid to read.
     let saved_errno = unsafe { *errno };
     // Count first, write second: whoever drains a byte then sees the count.
     if let Some(count) = usize::try_from(signal).ok().and_then(|i| ARRIVALS.get(i)) {
@@ -231,7 +230,9 @@ fn install(signal: c_int) -> io::Result<libc::sigaction> {
     Ok(previous)
 }
 
-/// A non-blocking, close-on-exec pipe: (read end, write end).
+/// A non-blocking, close-on-exec pipe: (read end, write end), in one call
+/// on Linux's fast path.
+#[cfg(all(target_os = "linux", not(reel_portable)))]
 fn pipe() -> io::Result<(RawFd, RawFd)> {
     let mut fds: [c_int; 2] = [-1; 2];
     // SAFETY: pipe2 writes two fds into `fds`, which has room for both.
@@ -239,4 +240,41 @@ fn pipe() -> io::Result<(RawFd, RawFd)> {
         return Err(io::Error::last_os_error());
     }
     Ok((fds[0], fds[1]))
+}
+
+/// A non-blocking, close-on-exec pipe: (read end, write end), by `pipe`
+/// and then `fcntl` on each end (macOS has no `pipe2`).
+#[cfg(not(all(target_os = "linux", not(reel_portable))))]
+fn pipe() -> io::Result<(RawFd, RawFd)> {
+    let mut fds: [c_int; 2] = [-1; 2];
+    // SAFETY: pipe writes two fds into `fds`, which has room for both.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let flagged = crate::fd::set_nonblocking_cloexec(fds[0])
+        .and_then(|()| crate::fd::set_nonblocking_cloexec(fds[1]));
+    if let Err(e) = flagged {
+        for fd in fds {
+            // SAFETY: both fds were just made by pipe(2) and nothing else
+            // knows them yet.
+            unsafe { libc::close(fd) };
+        }
+        return Err(e);
+    }
+    Ok((fds[0], fds[1]))
+}
+
+/// This thread's `errno`, which the handler saves and restores. Where it
+/// lives is per C library, not per poller, so this is chosen by target.
+fn errno_location() -> *mut c_int {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: __errno_location takes nothing and returns this thread's errno.
+    let location = unsafe { libc::__errno_location() };
+    #[cfg(any(target_vendor = "apple", target_os = "freebsd", target_os = "dragonfly"))]
+    // SAFETY: __error takes nothing and returns this thread's errno.
+    let location = unsafe { libc::__error() };
+    #[cfg(any(target_os = "netbsd", target_os = "openbsd"))]
+    // SAFETY: __errno takes nothing and returns this thread's errno.
+    let location = unsafe { libc::__errno() };
+    location
 }
