@@ -43,7 +43,7 @@
 //! | `reactor` | `mio::Poll` and the slab of socket registrations | `selectors.EpollSelector` |
 //! | `timers` | deadlines and the sleepers waiting on them | `loop._scheduled` (a heap) |
 //! | [`time`] | `sleep`, `timeout`, `interval` | `asyncio.sleep`, `asyncio.wait_for` |
-//! | [`net`] | `TcpListener`, `TcpStream` | `loop.sock_accept`, `sock_recv`, `sock_sendall` |
+//! | [`net`] | `TcpListener`, `TcpStream`, `UdpSocket` | `loop.sock_accept`, `sock_recv`, `sock_sendall`, `sock_recvfrom` |
 //! | [`stream`] | `StreamReader`, `StreamWriter`, `start_server`, `Server` | asyncio streams, `asyncio.Server` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |

@@ -6,8 +6,10 @@
 //! ```text
 //! cargo run --release --example echo                    # 127.0.0.1:8888, byte echo
 //! cargo run --release --example echo -- --protocol      # the seeds' line protocol
+//! cargo run --release --example echo -- --udp           # datagrams, each sent back
 //! cargo run --release --example echo -- --help          # every flag
 //! nc 127.0.0.1 8888                                     # type a line, get it back
+//! nc -u 127.0.0.1 8888                                  # the same, over UDP
 //! ```
 //!
 //! Prints exactly one line on stdout, `listening on IP:PORT`, once it accepts
@@ -17,6 +19,8 @@
 //! - default: the plain byte echo that `nc` and load tools expect;
 //! - `--protocol`: `Welcome to Echo Server!`, then `TIME`, `HELP`, `QUIT`, or
 //!   `Echo: <text>` for anything else, lines ended by `\r\n`;
+//! - `--udp`: a UDP socket instead, each datagram echoed to its sender
+//!   (`udp.rs`); the other flags are for TCP;
 //! - `--idle-timeout SECS`: an idle client gets `Connection timeout. Goodbye!`;
 //! - `--max-conns N`: a client past N gets `Server is busy. Try again later.`;
 //! - SIGINT or SIGTERM: stop accepting at once, answer what each client
@@ -31,6 +35,7 @@ mod idle;
 mod plain;
 mod protocol;
 mod reply;
+mod udp;
 
 use std::fmt;
 use std::io::{self, Write};
@@ -63,6 +68,9 @@ struct Args {
     /// Speak the seeds' line protocol (TIME, HELP, QUIT) instead of echoing bytes.
     #[arg(long)]
     protocol: bool,
+    /// Echo UDP datagrams instead: each goes back to its sender.
+    #[arg(long, conflicts_with_all = ["protocol", "max_conns"])]
+    udp: bool,
     /// Close a client that sends nothing for this many seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     idle_timeout: f64,
@@ -120,6 +128,9 @@ async fn serve(args: Args) -> io::Result<()> {
     let stop_signal = reel::signal::interrupt_or_terminate()?;
     // `kill -USR1 PID` prints every task of the loop to stderr.
     let _task_table = reel::print_tasks_on(reel::signal::SignalKind::user_defined1())?;
+    if args.udp {
+        return udp::serve(&args.host, args.port, stop_signal).await;
+    }
     let config = Rc::new(Config {
         idle_timeout: seconds(args.idle_timeout),
         stop: Event::new(),
@@ -185,5 +196,7 @@ mod tests {
         let args = Args::parse_from(["echo"]);
         assert_eq!((args.host.as_str(), args.port, args.protocol), ("127.0.0.1", 8888, false));
         assert_eq!((args.idle_timeout, args.grace, args.max_conns), (60.0, 5.0, None));
+        assert!(!args.udp);
+        assert!(Args::try_parse_from(["echo", "--udp", "--protocol"]).is_err());
     }
 }

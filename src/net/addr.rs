@@ -3,7 +3,8 @@
 //! thread that calls it, which must not be the loop's).
 //!
 //! asyncio counterpart: `loop.getaddrinfo`, which `open_connection` and
-//! `sock_connect` run in the default executor.
+//! `sock_connect` run in the default executor. Also the one "try each
+//! address until one binds" loop, for listeners and datagram sockets.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -105,4 +106,22 @@ pub(crate) async fn resolve(addr: &(impl ToSocketAddrs + ?Sized)) -> io::Result<
             crate::spawn_blocking(lookup).await.map_err(io::Error::from)?
         }
     }
+}
+
+/// Runs `bind` on each address `addr` names (a blocking lookup for a host
+/// name, as std's `bind` does) until one succeeds; else the last error.
+/// The listeners' and datagram sockets' "try each address" loop.
+pub(crate) fn bind_first<T>(
+    addr: impl std::net::ToSocketAddrs,
+    mut bind: impl FnMut(SocketAddr) -> io::Result<T>,
+) -> io::Result<T> {
+    let mut last_error = None;
+    for addr in addr.to_socket_addrs()? {
+        match bind(addr) {
+            Ok(bound) => return Ok(bound),
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to")))
 }

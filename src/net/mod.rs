@@ -1,4 +1,4 @@
-//! TCP sockets on the reactor: [`TcpListener`] and [`TcpStream`].
+//! Sockets on the reactor: [`TcpListener`] and [`TcpStream`], [`UdpSocket`].
 //!
 //! asyncio counterpart: the low-level socket methods of the loop
 //! (`loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendfile`); the
@@ -17,8 +17,10 @@ mod socket;
 mod split;
 mod tcp_listener;
 mod tcp_stream;
+mod udp_socket;
 
 pub use addr::ToSocketAddrs;
 pub use split::{OwnedReadHalf, OwnedWriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
+pub use udp_socket::UdpSocket;

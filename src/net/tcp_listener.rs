@@ -6,6 +6,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
 use crate::net::TcpStream;
+use crate::net::addr::bind_first;
 use crate::net::socket::{self, ListenOptions};
 use crate::reactor::Direction;
 use crate::registration::Registration;
@@ -36,16 +37,7 @@ impl TcpListener {
     }
 
     fn bind_with(addr: impl ToSocketAddrs, options: ListenOptions) -> io::Result<TcpListener> {
-        let mut last_error = None;
-        for addr in addr.to_socket_addrs()? {
-            match socket::listen(addr, options) {
-                Ok(listener) => return Self::from_std(listener),
-                Err(e) => last_error = Some(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to")
-        }))
+        Self::from_std(bind_first(addr, |addr| socket::listen(addr, options))?)
     }
 
     /// Wraps a listening `std::net::TcpListener`, switching it to
