@@ -43,7 +43,7 @@
 //! | `reactor` | `mio::Poll` and the slab of socket registrations | `selectors.EpollSelector` |
 //! | `timers` | deadlines and the sleepers waiting on them | `loop._scheduled` (a heap) |
 //! | [`time`] | `sleep`, `timeout`, `interval` | `asyncio.sleep`, `asyncio.wait_for` |
-//! | [`net`] | `TcpListener`, `TcpStream`, `UdpSocket` | `loop.sock_accept`, `sock_recv`, `sock_sendall`, `sock_recvfrom` |
+//! | [`net`] | `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream` | `loop.sock_accept`, `sock_recv`, `sock_sendall`, `sock_recvfrom` |
 //! | [`stream`] | `StreamReader`, `StreamWriter`, `start_server`, `Server` | asyncio streams, `asyncio.Server` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
@@ -110,7 +110,7 @@ pub use context::{current_task, spawn, spawn_named};
 pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
 pub use panic::take_panic_location;
 pub use runtime::{Builder, Stats, run, stats};
-pub use stream::{open_connection, start_server};
+pub use stream::{open_connection, open_unix_connection, start_server};
 pub use task::{JoinError, TaskId, TaskInfo, yield_now};
 pub use task_cell::JoinHandle;
 pub use tasks::{print_tasks_on, tasks};

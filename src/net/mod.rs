@@ -1,4 +1,5 @@
-//! Sockets on the reactor: [`TcpListener`] and [`TcpStream`], [`UdpSocket`].
+//! Sockets on the reactor: [`TcpListener`] and [`TcpStream`], [`UdpSocket`],
+//! [`UnixListener`] and [`UnixStream`].
 //!
 //! asyncio counterpart: the low-level socket methods of the loop
 //! (`loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendfile`); the
@@ -18,9 +19,13 @@ mod split;
 mod tcp_listener;
 mod tcp_stream;
 mod udp_socket;
+mod unix_listener;
+mod unix_stream;
 
 pub use addr::ToSocketAddrs;
 pub use split::{OwnedReadHalf, OwnedWriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
+pub use unix_listener::UnixListener;
+pub use unix_stream::{UnixReadHalf, UnixStream, UnixWriteHalf};

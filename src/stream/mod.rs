@@ -23,7 +23,7 @@ pub use server::{
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 
 use crate::io::Stdin;
-use crate::net::TcpStream;
+use crate::net::{TcpStream, UnixReadHalf, UnixStream, UnixWriteHalf};
 
 /// Opens a TCP connection and returns its reader and writer
 /// (asyncio: `await asyncio.open_connection(host, port)`).
@@ -33,6 +33,16 @@ use crate::net::TcpStream;
 /// outside a running loop.
 pub async fn open_connection(host: &str, port: u16) -> io::Result<(StreamReader, StreamWriter)> {
     Ok(pair(TcpStream::connect((host, port)).await?))
+}
+
+/// Opens a connection to the Unix socket at `path` and returns its reader
+/// and writer (asyncio: `await asyncio.open_unix_connection(path)`).
+/// Panics outside a running loop.
+pub async fn open_unix_connection(
+    path: impl AsRef<std::path::Path>,
+) -> io::Result<(StreamReader<UnixReadHalf>, StreamWriter<UnixWriteHalf>)> {
+    let (read, write) = UnixStream::connect(path).await?.into_split();
+    Ok((StreamReader::new(read), StreamWriter::new(write)))
 }
 
 /// The reader and writer of an accepted (or connected) stream, as
