@@ -48,6 +48,7 @@
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
 //! | [`sync`] | semaphores, events, channels, gather/select | `asyncio.Semaphore`, `Event`, `Queue`, `gather`, `wait` |
+//! | `task_group` | [`TaskGroup`]: child tasks that succeed or fail together | `asyncio.TaskGroup`, `as_completed` |
 //! | [`signal`] | signals as events on the loop | `loop.add_signal_handler` |
 //! | `panic` | how a task's panic is reported: one line, no backtrace | the loop's exception handler |
 //! | `slow_poll` | the warning for a poll that held the loop | `slow_callback_duration` |
@@ -60,9 +61,9 @@
 //! - The core stacks in the order of the tick: the leaves (`reactor`,
 //!   `timers`, `task`, `task_cell`, `panic`) under `waker`, under
 //!   `executor`, under `context`, under `runtime`, under the public API
-//!   (`net`, `time`, `stream`, `sync`, `signal`). One call goes up: a wake
-//!   on the loop's own thread reaches the ready queue through
-//!   `context::schedule_local`, as asyncio's `call_soon` does.
+//!   (`net`, `time`, `stream`, `sync`, `task_group`, `signal`). One call
+//!   goes up: a wake on the loop's own thread reaches the ready queue
+//!   through `context::schedule_local`, as asyncio's `call_soon` does.
 //! - One loop per thread. Everything it owns sits behind `Rc`/`RefCell`, not
 //!   `Arc`/`Mutex`: only the loop's thread touches it. The one exception is the
 //!   cross-thread wake path in `waker`, the only lock on the loop's state
@@ -99,6 +100,7 @@ pub mod stream;
 pub mod sync;
 mod task;
 mod task_cell;
+mod task_group;
 pub mod tasks;
 pub mod time;
 mod timers;
@@ -113,5 +115,6 @@ pub use runtime::{Builder, Stats, run, stats};
 pub use stream::{open_connection, open_unix_connection, start_server};
 pub use task::{JoinError, TaskId, TaskInfo, yield_now};
 pub use task_cell::JoinHandle;
+pub use task_group::{GroupError, TaskGroup};
 pub use tasks::{print_tasks_on, tasks};
 pub use time::{sleep, sleep_until, timeout};
