@@ -1,5 +1,5 @@
-//! Synchronisation between tasks of one loop: semaphores, events, channels,
-//! and running several futures at once inside one task.
+//! Synchronisation between tasks of one loop: semaphores, events, queues,
+//! channels, and running several futures at once inside one task.
 //!
 //! asyncio counterpart: `asyncio.Semaphore`, `asyncio.Event`, `asyncio.Queue`,
 //! `asyncio.gather`, `asyncio.wait(return_when=FIRST_COMPLETED)`.
@@ -8,7 +8,8 @@
 //! |---|---|---|
 //! | [`Semaphore`], [`SemaphorePermit`] | `Semaphore`, `async with sem:` | `semaphore.rs` (queue in `permits.rs`) |
 //! | [`Event`] | `Event` | `event.rs` |
-//! | [`channel`], [`unbounded_channel`] | `Queue(maxsize)`, `Queue()` | `channel/` |
+//! | [`Queue`] | `Queue(maxsize)`, `task_done`, `join`: many getters | `queue.rs` (queues in `permits.rs`) |
+//! | [`channel`], [`unbounded_channel`] | `Queue(maxsize)`, `Queue()` with one consumer, and an end when the senders go | `channel/` |
 //! | [`join`], [`join_all`] | `gather` | `join.rs` |
 //! | [`select`], [`race`] | `wait(return_when=FIRST_COMPLETED)` | `select.rs` |
 //!
@@ -21,7 +22,8 @@
 //! - A waiting future parks its waker in the primitive's state on `Pending`
 //!   and takes it out in `Drop`, so a cancelled wait leaves nothing behind.
 //!   Where a wait can be *granted* something before it runs again (a
-//!   semaphore permit, a channel slot), its `Drop` hands that on.
+//!   semaphore permit, a channel or queue slot, a queued item), its
+//!   `Drop` hands that on.
 //! - Waiters are woken after the `RefCell` borrow ends, never inside it, and
 //!   values (user code) are dropped outside borrows too.
 //! - Nothing here spawns a task: `join`, `join_all`, `select` and `race` poll
@@ -32,6 +34,7 @@ mod children;
 mod event;
 mod join;
 mod permits;
+mod queue;
 mod select;
 mod semaphore;
 
@@ -41,5 +44,6 @@ pub use channel::{
 };
 pub use event::{Event, Wait};
 pub use join::{join, join_all};
+pub use queue::{Queue, QueueEmpty, QueueFull};
 pub use select::{Either, race, select};
 pub use semaphore::{Acquire, Semaphore, SemaphorePermit};

@@ -1,0 +1,244 @@
+//! `reel::sync`'s `Queue` through the public API: first-in first-out
+//! service, bounds, `task_done`/`join`, and what a wait dropped after its
+//! grant does.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use common::{bounded, pending};
+use reel::sync::{Queue, QueueEmpty, QueueFull};
+use reel::{spawn, yield_now};
+
+// ---- queue ----
+
+#[test]
+fn queue_getters_are_served_first_in_first_out() {
+    let got = reel::run(async {
+        let queue = Queue::new(0);
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let mut getters = Vec::new();
+        for i in 0..4 {
+            let (queue, got) = (queue.clone(), got.clone());
+            getters.push(spawn(async move {
+                let item = queue.get().await;
+                got.borrow_mut().push((i, item));
+            }));
+            yield_now().await; // getter i queues before getter i + 1 exists
+        }
+        for item in ["a", "b", "c", "d"] {
+            queue.put_nowait(item).unwrap();
+        }
+        assert_eq!(queue.qsize(), 4);
+        assert!(queue.empty(), "every item is promised to a waiting getter");
+        assert_eq!(queue.get_nowait(), Err(QueueEmpty), "no barging past the getters");
+        for getter in getters {
+            bounded(getter).await.unwrap();
+        }
+        got.take()
+    });
+    assert_eq!(got, [(0, "a"), (1, "b"), (2, "c"), (3, "d")]);
+}
+
+#[test]
+fn queue_putters_are_served_first_in_first_out_and_the_bound_holds() {
+    let got = reel::run(async {
+        let queue = Queue::new(1);
+        queue.put_nowait(0).unwrap();
+        for i in 1..5 {
+            let queue = queue.clone();
+            spawn(async move { queue.put(i).await });
+            yield_now().await; // putter i queues before putter i + 1 exists
+        }
+        assert!(queue.full());
+        assert_eq!(queue.put_nowait(99), Err(QueueFull(99)), "no barging past the putters");
+        let mut got = Vec::new();
+        for _ in 0..5 {
+            got.push(bounded(queue.get()).await);
+            assert!(queue.qsize() <= 1, "never more than maxsize");
+        }
+        got
+    });
+    assert_eq!(got, [0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn a_queue_with_maxsize_zero_is_unbounded() {
+    reel::run(async {
+        let queue = Queue::new(0);
+        for i in 0..10_000 {
+            queue.put_nowait(i).unwrap();
+        }
+        bounded(queue.put(10_000)).await; // does not wait
+        assert!(!queue.full());
+        assert_eq!((queue.qsize(), queue.maxsize()), (10_001, 0));
+        let got: Vec<_> = (0..=10_000).map(|_| queue.get_nowait().unwrap()).collect();
+        assert_eq!(got, (0..=10_000).collect::<Vec<_>>());
+        assert!(queue.empty());
+    });
+}
+
+#[test]
+fn a_put_on_a_full_queue_waits_for_a_get() {
+    reel::run(async {
+        let queue = Queue::new(2);
+        queue.put(1).await;
+        queue.put(2).await;
+        let put = Rc::new(Cell::new(false));
+        let putter = spawn({
+            let (queue, put) = (queue.clone(), put.clone());
+            async move {
+                queue.put(3).await;
+                put.set(true);
+            }
+        });
+        yield_now().await;
+        assert!(!put.get(), "the queue is full: the put waits");
+        assert_eq!(queue.qsize(), 2);
+        assert_eq!(queue.get_nowait(), Ok(1));
+        bounded(putter).await.unwrap();
+        assert!(put.get());
+        assert_eq!([queue.get_nowait(), queue.get_nowait()], [Ok(2), Ok(3)]);
+    });
+}
+
+#[test]
+fn put_nowait_and_get_nowait_fail_without_losing_the_item() {
+    let queue = Queue::new(1);
+    assert_eq!(queue.get_nowait(), Err(QueueEmpty));
+    assert!(queue.empty() && !queue.full());
+    queue.put_nowait(String::from("kept")).unwrap();
+    let refused = queue.put_nowait(String::from("refused")).unwrap_err();
+    assert_eq!(refused.into_inner(), "refused", "the item comes back");
+    assert!(queue.full() && !queue.empty());
+    assert_eq!(queue.get_nowait().as_deref(), Ok("kept"));
+}
+
+#[test]
+fn join_waits_until_every_item_put_is_marked_done() {
+    reel::run(async {
+        let queue = Queue::new(0);
+        bounded(queue.join()).await; // nothing put: returns at once
+        queue.put_nowait('a').unwrap();
+        queue.put_nowait('b').unwrap();
+        let joined = Rc::new(Cell::new(false));
+        let joiner = spawn({
+            let (queue, joined) = (queue.clone(), joined.clone());
+            async move {
+                queue.join().await;
+                joined.set(true);
+            }
+        });
+        for _ in 0..2 {
+            yield_now().await;
+            assert!(!joined.get(), "an item is still unfinished");
+            queue.get_nowait().unwrap();
+            yield_now().await;
+            assert!(!joined.get(), "got is not done");
+            queue.task_done();
+        }
+        bounded(joiner).await.unwrap();
+        assert!(joined.get());
+    });
+}
+
+#[test]
+#[should_panic(expected = "task_done called more times than items were put")]
+fn task_done_called_more_times_than_items_were_put_panics() {
+    let queue = Queue::new(0);
+    queue.put_nowait(1).unwrap();
+    queue.task_done();
+    queue.task_done();
+}
+
+#[test]
+fn two_workers_share_one_queue() {
+    // The bug report: two workers sharing one `Receiver` through
+    // `Rc<RefCell<_>>` panicked with "already borrowed". A `Queue` handle
+    // per worker needs no `RefCell`.
+    let done = reel::run(async {
+        let queue = Queue::new(4);
+        let done = Rc::new(RefCell::new(Vec::new()));
+        let workers: Vec<_> = (0..2)
+            .map(|worker| {
+                let (queue, done) = (queue.clone(), done.clone());
+                spawn(async move {
+                    while let Some(job) = queue.get().await {
+                        yield_now().await; // the job takes a while
+                        done.borrow_mut().push((worker, job));
+                        queue.task_done();
+                    }
+                })
+            })
+            .collect();
+        for job in 0..20 {
+            queue.put(Some(job)).await;
+        }
+        bounded(queue.join()).await;
+        queue.put(None).await;
+        queue.put(None).await;
+        for worker in workers {
+            bounded(worker).await.unwrap();
+        }
+        done.take()
+    });
+    let mut jobs: Vec<_> = done.iter().map(|&(_, job)| job).collect();
+    jobs.sort_unstable();
+    assert_eq!(jobs, (0..20).collect::<Vec<_>>(), "each job done exactly once");
+    for worker in 0..2 {
+        assert!(done.iter().any(|&(w, _)| w == worker), "worker {worker} did some");
+    }
+}
+
+#[test]
+fn a_get_dropped_after_being_handed_an_item_passes_it_to_the_next_getter() {
+    reel::run(async {
+        let queue = Queue::new(0);
+        let first = pending(Box::pin(queue.get())).await;
+        let second = spawn({
+            let queue = queue.clone();
+            async move { queue.get().await }
+        });
+        yield_now().await; // the second getter queues behind the first
+        queue.put_nowait("item").unwrap(); // handed to `first`...
+        drop(first); // ...which is dropped before it ran
+        assert_eq!(bounded(second).await.unwrap(), "item", "not lost");
+    });
+}
+
+#[test]
+fn a_get_dropped_after_being_handed_an_item_leaves_it_at_the_front() {
+    reel::run(async {
+        let queue = Queue::new(0);
+        let first = pending(Box::pin(queue.get())).await;
+        queue.put_nowait(1).unwrap(); // handed to `first`
+        queue.put_nowait(2).unwrap();
+        assert_eq!(queue.get_nowait(), Ok(2), "1 is promised; 2 is free");
+        queue.put_nowait(3).unwrap();
+        drop(first);
+        assert_eq!([queue.get_nowait(), queue.get_nowait()], [Ok(1), Ok(3)]);
+    });
+}
+
+#[test]
+fn a_put_dropped_after_being_granted_a_slot_passes_it_to_the_next_putter() {
+    reel::run(async {
+        let queue = Queue::new(1);
+        queue.put_nowait(0).unwrap();
+        let first = pending(Box::pin(queue.put(1))).await;
+        let second = spawn({
+            let queue = queue.clone();
+            async move { queue.put(2).await }
+        });
+        yield_now().await; // the second putter queues behind the first
+        assert_eq!(queue.get_nowait(), Ok(0)); // the slot is granted to `first`...
+        drop(first); // ...which is dropped before it ran: 1 is never put
+        bounded(second).await.unwrap();
+        assert_eq!(queue.get_nowait(), Ok(2));
+        queue.task_done();
+        queue.task_done();
+        bounded(queue.join()).await; // two items were put, not three
+    });
+}
