@@ -1,7 +1,7 @@
 //! A count of permits and the first-in first-out queue of those waiting for
-//! one: the engine under [`Semaphore`](super::Semaphore), the bounded
-//! channel (whose permits are free slots) and [`Queue`](super::Queue) (free
-//! slots, and queued items for getters).
+//! one: the engine under [`Semaphore`](super::Semaphore) (and so
+//! [`Lock`](super::Lock)), the bounded channel (whose permits are free slots)
+//! and [`Queue`](super::Queue) (free slots, and queued items for getters).
 //!
 //! asyncio counterpart: the `_value` counter and `_waiters` deque inside
 //! `asyncio.Semaphore`.

@@ -1,6 +1,6 @@
-//! `reel::sync`'s `Queue` through the public API: first-in first-out
-//! service, bounds, `task_done`/`join`, and what a wait dropped after its
-//! grant does.
+//! `reel::sync`'s `Queue` and `Lock` through the public API: first-in
+//! first-out service, bounds, `task_done`/`join`, mutual exclusion, and for
+//! each, what a wait dropped after its grant does.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use common::{bounded, pending};
-use reel::sync::{Queue, QueueEmpty, QueueFull};
+use reel::sync::{Either, Lock, Queue, QueueEmpty, QueueFull, select};
 use reel::{spawn, yield_now};
 
 // ---- queue ----
@@ -240,5 +240,98 @@ fn a_put_dropped_after_being_granted_a_slot_passes_it_to_the_next_putter() {
         queue.task_done();
         queue.task_done();
         bounded(queue.join()).await; // two items were put, not three
+    });
+}
+
+// ---- lock ----
+
+#[test]
+fn a_lock_keeps_other_tasks_out_across_awaits() {
+    let (total, most_inside) = reel::run(async {
+        let lock = Rc::new(Lock::new(0));
+        let (inside, most) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let tasks: Vec<_> = (0..5)
+            .map(|_| {
+                let (lock, inside, most) = (lock.clone(), inside.clone(), most.clone());
+                spawn(async move {
+                    let mut total = lock.lock().await;
+                    inside.set(inside.get() + 1);
+                    most.set(most.get().max(inside.get()));
+                    // A read-modify-write across awaits: without the lock,
+                    // the others would read the same old value.
+                    let old = *total;
+                    yield_now().await;
+                    yield_now().await;
+                    *total = old + 1;
+                    inside.set(inside.get() - 1);
+                })
+            })
+            .collect();
+        for task in tasks {
+            bounded(task).await.unwrap();
+        }
+        assert!(!lock.is_locked());
+        (*lock.try_lock().expect("free"), most.get())
+    });
+    assert_eq!((total, most_inside), (5, 1));
+}
+
+#[test]
+fn lock_waiters_are_served_first_in_first_out_and_newcomers_wait() {
+    let order = reel::run(async {
+        let lock = Rc::new(Lock::new(Vec::new()));
+        let held = lock.lock().await;
+        let mut waiters = Vec::new();
+        for i in 0..4 {
+            let lock = lock.clone();
+            waiters.push(spawn(async move { lock.lock().await.push(i) }));
+            yield_now().await; // waiter i queues before waiter i + 1 exists
+        }
+        assert!(lock.is_locked() && lock.try_lock().is_none());
+        drop(held);
+        assert!(lock.is_locked(), "handed to the oldest waiter, not unlocked");
+        assert!(lock.try_lock().is_none(), "no barging past the queue");
+        for waiter in waiters {
+            bounded(waiter).await.unwrap();
+        }
+        lock.try_lock().expect("free once all are done").clone()
+    });
+    assert_eq!(order, [0, 1, 2, 3]);
+}
+
+#[test]
+fn a_lock_granted_to_a_dropped_waiter_passes_to_the_next() {
+    reel::run(async {
+        let lock = Rc::new(Lock::new(0));
+        let held = lock.lock().await;
+        let next = spawn({
+            let lock = lock.clone();
+            async move { *lock.lock().await += 1 }
+        });
+        // `select` polls the left `lock()` first, so it queues ahead of
+        // `next`; the right side then unlocks, granting it to the left, and
+        // wins: the left is dropped holding an uncollected grant.
+        let raced = select(lock.lock(), async {
+            yield_now().await; // `next` queues behind the left `lock()`
+            drop(held);
+        })
+        .await;
+        assert!(matches!(raced, Either::Right(())));
+        bounded(next).await.expect("the lock went on to the next waiter");
+        assert_eq!(*lock.try_lock().expect("free"), 1);
+    });
+}
+
+#[test]
+fn a_lock_granted_to_a_dropped_waiter_with_nobody_behind_unlocks() {
+    reel::run(async {
+        let lock = Lock::new(());
+        let held = lock.try_lock().expect("free");
+        let waiting = pending(Box::pin(lock.lock())).await;
+        drop(held); // granted to `waiting`
+        assert!(lock.is_locked());
+        drop(waiting);
+        assert!(!lock.is_locked(), "the lock was not lost");
+        assert!(lock.try_lock().is_some());
     });
 }
