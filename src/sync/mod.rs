@@ -1,8 +1,9 @@
 //! Synchronisation between tasks of one loop: semaphores, locks, events,
-//! queues, channels, and running several futures at once inside one task.
+//! barriers, queues, channels, and running several futures at once inside
+//! one task.
 //!
 //! asyncio counterpart: `asyncio.Semaphore`, `asyncio.Lock`, `asyncio.Event`,
-//! `asyncio.Queue`, `asyncio.gather`,
+//! `asyncio.Barrier`, `asyncio.Queue`, `asyncio.gather`,
 //! `asyncio.wait(return_when=FIRST_COMPLETED)`.
 //!
 //! | here | asyncio | file |
@@ -10,6 +11,7 @@
 //! | [`Semaphore`], [`SemaphorePermit`] | `Semaphore`, `async with sem:` | `semaphore.rs` (queue in `permits.rs`) |
 //! | [`Lock`], [`LockGuard`] | `Lock`, `async with lock:` | `lock.rs` (on `Semaphore`) |
 //! | [`Event`] | `Event` | `event.rs` |
+//! | [`Barrier`] | `Barrier` | `barrier.rs` |
 //! | [`Queue`] | `Queue(maxsize)`, `task_done`, `join`: many getters | `queue.rs` (queues in `permits.rs`) |
 //! | [`channel`], [`unbounded_channel`] | `Queue(maxsize)`, `Queue()` with one consumer, and an end when the senders go | `channel/` |
 //! | [`join`], [`join_all`] | `gather` | `join.rs` |
@@ -31,6 +33,7 @@
 //! - Nothing here spawns a task: `join`, `join_all`, `select` and `race` poll
 //!   their children inside the task that awaits them.
 
+mod barrier;
 mod channel;
 mod children;
 mod event;
@@ -41,6 +44,7 @@ mod queue;
 mod select;
 mod semaphore;
 
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use channel::{
     Receiver, SendError, Sender, Sending, TryRecvError, TrySendError, UnboundedSender, channel,
     unbounded_channel,

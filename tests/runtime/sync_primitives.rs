@@ -1,15 +1,16 @@
-//! `reel::sync`'s `Queue` and `Lock` through the public API: first-in
-//! first-out service, bounds, `task_done`/`join`, mutual exclusion, and for
-//! each, what a wait dropped after its grant does.
+//! `reel::sync`'s `Queue`, `Lock` and `Barrier` through the public API:
+//! first-in first-out service, bounds, `task_done`/`join`, mutual exclusion,
+//! reuse, and for each, what a wait dropped after its grant does.
 
 #[path = "../common/mod.rs"]
 mod common;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::task::Poll;
 
-use common::{bounded, pending};
-use reel::sync::{Either, Lock, Queue, QueueEmpty, QueueFull, select};
+use common::{bounded, pending, poll_once};
+use reel::sync::{Barrier, Either, Lock, Queue, QueueEmpty, QueueFull, select};
 use reel::{spawn, yield_now};
 
 // ---- queue ----
@@ -333,5 +334,100 @@ fn a_lock_granted_to_a_dropped_waiter_with_nobody_behind_unlocks() {
         drop(waiting);
         assert!(!lock.is_locked(), "the lock was not lost");
         assert!(lock.try_lock().is_some());
+    });
+}
+
+// ---- barrier ----
+
+#[test]
+fn a_barrier_releases_all_parties_together_with_distinct_indices() {
+    reel::run(async {
+        let barrier = Barrier::new(3);
+        let released = Rc::new(Cell::new(0));
+        let waiters: Vec<_> = (0..2)
+            .map(|_| {
+                let (barrier, released) = (barrier.clone(), released.clone());
+                spawn(async move {
+                    let arrival = barrier.wait().await;
+                    released.set(released.get() + 1);
+                    arrival
+                })
+            })
+            .collect();
+        yield_now().await;
+        assert_eq!((barrier.n_waiting(), released.get()), (2, 0), "two of three wait");
+        let last = bounded(barrier.wait()).await;
+        assert!(last.is_leader());
+        assert_eq!(last.index(), 2);
+        let mut indices = Vec::new();
+        for waiter in waiters {
+            let arrival = bounded(waiter).await.unwrap();
+            assert!(!arrival.is_leader());
+            indices.push(arrival.index());
+        }
+        assert_eq!(indices, [0, 1], "arrival order");
+        assert_eq!(barrier.n_waiting(), 0);
+    });
+}
+
+#[test]
+fn a_barrier_is_reused_round_after_round() {
+    let leaders = reel::run(async {
+        let barrier = Barrier::new(2);
+        let rounds = Rc::new([Cell::new(0), Cell::new(0)]);
+        let leaders = Rc::new(Cell::new(0));
+        let tasks: Vec<_> = (0..2)
+            .map(|me| {
+                let (barrier, rounds, leaders) = (barrier.clone(), rounds.clone(), leaders.clone());
+                spawn(async move {
+                    for round in 1..=3 {
+                        for _ in 0..me * 3 {
+                            yield_now().await; // task 1 is the slow one
+                        }
+                        rounds[me].set(round);
+                        if barrier.wait().await.is_leader() {
+                            leaders.set(leaders.get() + 1);
+                        }
+                        assert_eq!(rounds[1 - me].get(), round, "nobody runs a round ahead");
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            bounded(task).await.unwrap();
+        }
+        leaders.get()
+    });
+    assert_eq!(leaders, 3, "one leader per round");
+}
+
+#[test]
+fn a_barrier_waiter_dropped_before_the_trip_leaves_the_count() {
+    reel::run(async {
+        let barrier = Barrier::new(2);
+        let gone = pending(barrier.wait()).await;
+        assert_eq!(barrier.n_waiting(), 1);
+        drop(gone);
+        assert_eq!(barrier.n_waiting(), 0, "the dropped waiter left");
+        let waiting = pending(barrier.wait()).await; // one arrival is not two
+        let last = bounded(barrier.wait()).await;
+        assert_eq!((last.index(), last.is_leader()), (1, true));
+        let (_, poll) = poll_once(waiting).await;
+        assert!(matches!(poll, Poll::Ready(arrival) if arrival.index() == 0));
+    });
+}
+
+#[test]
+fn a_barrier_waiter_dropped_after_the_trip_changes_nothing() {
+    reel::run(async {
+        let barrier = Barrier::new(2);
+        let released = pending(barrier.wait()).await;
+        assert!(bounded(barrier.wait()).await.is_leader()); // releases `released`...
+        drop(released); // ...which is dropped before it ran
+        assert_eq!(barrier.n_waiting(), 0);
+        let next = pending(barrier.wait()).await; // the next round still needs two
+        assert!(bounded(barrier.wait()).await.is_leader());
+        let (_, poll) = poll_once(next).await;
+        assert!(matches!(poll, Poll::Ready(arrival) if !arrival.is_leader()));
     });
 }
