@@ -47,7 +47,7 @@
 //! | [`stream`] | `StreamReader`, `StreamWriter`, `start_server`, `Server` | asyncio streams, `asyncio.Server` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
-//! | [`sync`] | semaphores, events, channels, gather/select | `asyncio.Semaphore`, `Event`, `Queue`, `gather`, `wait` |
+//! | [`sync`] | semaphores, locks, events, barriers, queues, channels, gather/select | `asyncio.Semaphore`, `Lock`, `Event`, `Barrier`, `Queue`, `gather`, `wait` |
 //! | `task_group` | [`TaskGroup`]: child tasks that succeed or fail together | `asyncio.TaskGroup`, `as_completed` |
 //! | [`signal`] | signals as events on the loop | `loop.add_signal_handler` |
 //! | `panic` | how a task's panic is reported: one line, no backtrace | the loop's exception handler |

@@ -1,14 +1,19 @@
-//! Synchronisation between tasks of one loop: semaphores, events, channels,
-//! and running several futures at once inside one task.
+//! Synchronisation between tasks of one loop: semaphores, locks, events,
+//! barriers, queues, channels, and running several futures at once inside
+//! one task.
 //!
-//! asyncio counterpart: `asyncio.Semaphore`, `asyncio.Event`, `asyncio.Queue`,
-//! `asyncio.gather`, `asyncio.wait(return_when=FIRST_COMPLETED)`.
+//! asyncio counterpart: `asyncio.Semaphore`, `asyncio.Lock`, `asyncio.Event`,
+//! `asyncio.Barrier`, `asyncio.Queue`, `asyncio.gather`,
+//! `asyncio.wait(return_when=FIRST_COMPLETED)`.
 //!
 //! | here | asyncio | file |
 //! |---|---|---|
 //! | [`Semaphore`], [`SemaphorePermit`] | `Semaphore`, `async with sem:` | `semaphore.rs` (queue in `permits.rs`) |
+//! | [`Lock`], [`LockGuard`] | `Lock`, `async with lock:` | `lock.rs` (on `Semaphore`) |
 //! | [`Event`] | `Event` | `event.rs` |
-//! | [`channel`], [`unbounded_channel`] | `Queue(maxsize)`, `Queue()` | `channel/` |
+//! | [`Barrier`] | `Barrier` | `barrier.rs` |
+//! | [`Queue`] | `Queue(maxsize)`, `task_done`, `join`: many getters | `queue.rs` (queues in `permits.rs`) |
+//! | [`channel`], [`unbounded_channel`] | `Queue(maxsize)`, `Queue()` with one consumer, and an end when the senders go | `channel/` |
 //! | [`join`], [`join_all`] | `gather` | `join.rs` |
 //! | [`select`], [`race`] | `wait(return_when=FIRST_COMPLETED)` | `select.rs` |
 //!
@@ -21,25 +26,32 @@
 //! - A waiting future parks its waker in the primitive's state on `Pending`
 //!   and takes it out in `Drop`, so a cancelled wait leaves nothing behind.
 //!   Where a wait can be *granted* something before it runs again (a
-//!   semaphore permit, a channel slot), its `Drop` hands that on.
+//!   semaphore permit, a lock, a channel or queue slot, a queued item), its
+//!   `Drop` hands that on.
 //! - Waiters are woken after the `RefCell` borrow ends, never inside it, and
 //!   values (user code) are dropped outside borrows too.
 //! - Nothing here spawns a task: `join`, `join_all`, `select` and `race` poll
 //!   their children inside the task that awaits them.
 
+mod barrier;
 mod channel;
 mod children;
 mod event;
 mod join;
+mod lock;
 mod permits;
+mod queue;
 mod select;
 mod semaphore;
 
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use channel::{
     Receiver, SendError, Sender, Sending, TryRecvError, TrySendError, UnboundedSender, channel,
     unbounded_channel,
 };
 pub use event::{Event, Wait};
 pub use join::{join, join_all};
+pub use lock::{Lock, LockGuard};
+pub use queue::{Queue, QueueEmpty, QueueFull};
 pub use select::{Either, race, select};
 pub use semaphore::{Acquire, Semaphore, SemaphorePermit};

@@ -1,6 +1,7 @@
 //! A count of permits and the first-in first-out queue of those waiting for
-//! one: the engine under [`Semaphore`](super::Semaphore) and the bounded
-//! channel (whose permits are free slots).
+//! one: the engine under [`Semaphore`](super::Semaphore) (and so
+//! [`Lock`](super::Lock)), the bounded channel (whose permits are free slots)
+//! and [`Queue`](super::Queue) (free slots, and queued items for getters).
 //!
 //! asyncio counterpart: the `_value` counter and `_waiters` deque inside
 //! `asyncio.Semaphore`.
@@ -25,7 +26,9 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::task::{Poll, Waker};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
 
 /// A waiter's place in the queue; tickets grow by one, so the smallest
 /// waiting ticket is the oldest waiter.
@@ -64,6 +67,11 @@ impl Permits {
     /// Permits free now.
     pub(crate) fn available(&self) -> usize {
         self.available
+    }
+
+    /// Permits granted to waiters that have not yet collected them.
+    pub(crate) fn granted(&self) -> usize {
+        self.granted.len()
     }
 
     /// Takes a permit if one is free and nobody is queued for it.
@@ -160,6 +168,40 @@ pub(crate) fn cancel(permits: &RefCell<Permits>, ticket: Ticket) {
         Withdrawn::Waiting(waker) => drop(waker),
         Withdrawn::Granted => release(permits, 1),
         Withdrawn::Gone => {}
+    }
+}
+
+/// Waits for one permit: the whole of a wait, queueing, collecting and, in
+/// `Drop`, [`cancel`]ling. For callers whose future has nothing else to keep
+/// (the queue's `get` and `put` await one inside an `async fn`).
+pub(crate) struct Take<'a> {
+    /// The permits to take one of.
+    permits: &'a RefCell<Permits>,
+    /// `Some` while this future is queued or holds a granted permit it has
+    /// not yet collected; `None` before it queues and once it returned.
+    ticket: Option<Ticket>,
+}
+
+impl<'a> Take<'a> {
+    pub(crate) fn new(permits: &'a RefCell<Permits>) -> Self {
+        Take { permits, ticket: None }
+    }
+}
+
+impl Future for Take<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        this.permits.borrow_mut().poll_take(&mut this.ticket, cx.waker())
+    }
+}
+
+impl Drop for Take<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            cancel(self.permits, ticket);
+        }
     }
 }
 

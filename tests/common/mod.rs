@@ -8,7 +8,9 @@ pub mod http;
 pub mod logs;
 pub mod net;
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 /// The longest any single wait in a test may take.
@@ -17,6 +19,20 @@ pub const LIMIT: Duration = Duration::from_secs(5);
 /// Awaits `future` for at most [`LIMIT`]; a hang fails the test.
 pub async fn bounded<F: Future>(future: F) -> F::Output {
     reel::timeout(LIMIT, future).await.expect("the test's deadline passed")
+}
+
+/// Polls `future` exactly once, from inside a task, and hands it back.
+pub async fn poll_once<F: Future + Unpin>(mut future: F) -> (F, Poll<F::Output>) {
+    let poll = poll_fn(|cx| Poll::Ready(Pin::new(&mut future).poll(cx))).await;
+    (future, poll)
+}
+
+/// Polls `future` once, checks that it waits (it queued, say), and hands it
+/// back: a wait to drop or finish later.
+pub async fn pending<F: Future + Unpin>(future: F) -> F {
+    let (future, poll) = poll_once(future).await;
+    assert!(poll.is_pending(), "the first poll was expected to wait");
+    future
 }
 
 /// `field` (`VmRSS`, `VmHWM`) of /proc/PID/status, in KiB.

@@ -5,21 +5,13 @@
 mod common;
 
 use std::cell::{Cell, RefCell};
-use std::future::{Future, poll_fn};
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
 use std::time::Duration;
 
-use common::bounded;
+use common::{bounded, poll_once};
 use reel::sync::{Event, Semaphore, join_all};
 use reel::{sleep, spawn, timeout, yield_now};
 
-/// Polls `future` exactly once, from inside a task, and hands it back.
-async fn poll_once<F: Future + Unpin>(mut future: F) -> (F, Poll<F::Output>) {
-    let poll = poll_fn(|cx| Poll::Ready(Pin::new(&mut future).poll(cx))).await;
-    (future, poll)
-}
 // ---- semaphore ----
 
 #[test]

@@ -2,6 +2,8 @@
 //!
 //! asyncio counterpart: `asyncio.Queue` (`put` / `get`), with the end of the
 //! stream made explicit: when every sender is gone, `recv` returns `None`.
+//! For several consumers of one queue, and `task_done`/`join`, use
+//! [`Queue`](super::Queue).
 //!
 //! # Implementation
 //!
