@@ -82,6 +82,24 @@ impl UnixListener {
         })
     }
 
+    /// Accepts a connection already in the backlog, without waiting:
+    /// `WouldBlock` if none is, which forgets the listener's readiness (see
+    /// [`TcpListener::accept_now`](crate::net::TcpListener::accept_now)).
+    pub fn accept_now(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        loop {
+            match self.io.accept() {
+                Ok((io, peer)) => return Ok((UnixStream::from_mio(io)?, peer)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    if e.kind() == io::ErrorKind::WouldBlock {
+                        self.registration.clear_ready(Direction::Read);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
+
     /// The address this listener is bound to (its path).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.local_addr()

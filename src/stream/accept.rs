@@ -16,19 +16,19 @@
 //! reopened does it fall back to pausing.
 
 use std::cell::RefCell;
+use std::fmt::Display;
 use std::fs::File;
 use std::future::poll_fn;
 use std::io;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use crate::net::{TcpListener, TcpStream};
+use crate::stream::listener::{Connection, Listener};
 
 /// A listening socket shared by the server (which takes it away in
 /// `close`) and its accept task (which then sees `None` and ends).
-pub(super) type ListenerSlot = Rc<RefCell<Option<TcpListener>>>;
+pub(super) type ListenerSlot = Rc<RefCell<Option<Listener>>>;
 
 /// How long the accept loop pauses after an error it cannot shed: retrying
 /// at once would spin the loop at 100% CPU.
@@ -42,7 +42,7 @@ const WARN_EVERY: Duration = Duration::from_secs(1);
 pub(super) async fn accept_loop(
     listener: ListenerSlot,
     mut reserve: Reserve,
-    start: impl Fn(TcpStream, SocketAddr),
+    start: impl Fn(Connection),
 ) {
     loop {
         let accepted = poll_fn(|cx| match &*listener.borrow() {
@@ -52,7 +52,7 @@ pub(super) async fn accept_loop(
         .await;
         match accepted {
             None => return,
-            Some(Ok((stream, peer))) => start(stream, peer),
+            Some(Ok(connection)) => start(connection),
             Some(Err(e)) if out_of_descriptors(&e) && reserve.is_held() => {
                 if let Some(listener) = &*listener.borrow() {
                     reserve.shed_backlog(listener);
@@ -71,12 +71,12 @@ pub(super) async fn accept_loop(
 /// each to `start`, as `Server::close` does before dropping it: closing a
 /// listener resets the connections still in its backlog, whose clients may
 /// already have sent a request.
-pub(super) fn take_backlog(listener: &TcpListener, start: impl Fn(TcpStream, SocketAddr)) -> usize {
+pub(super) fn take_backlog(listener: &Listener, start: impl Fn(Connection)) -> usize {
     let mut taken = 0;
     loop {
         match listener.accept_now() {
-            Ok((stream, peer)) => {
-                start(stream, peer);
+            Ok(connection) => {
+                start(connection);
                 taken += 1;
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return taken,
@@ -121,11 +121,11 @@ impl Reserve {
 
     /// Frees the reserve, accepts and closes one connection, reopens the
     /// reserve; again until the backlog is empty or the reserve is lost.
-    fn shed_backlog(&mut self, listener: &TcpListener) {
+    fn shed_backlog(&mut self, listener: &Listener) {
         while self.file.take().is_some() {
             // The connection is dropped (closed) before the reserve is
             // reopened: it holds the one descriptor the reserve gave up.
-            let peer = listener.accept_now().map(|(_stream, peer)| peer);
+            let peer = listener.accept_now().map(|connection| connection.peer());
             self.reopen();
             match peer {
                 Ok(peer) => {
@@ -141,7 +141,7 @@ impl Reserve {
         }
     }
 
-    fn warn(&mut self, peer: SocketAddr) {
+    fn warn(&mut self, peer: impl Display) {
         let now = Instant::now();
         if self.warned.is_some_and(|at| now - at < WARN_EVERY) {
             return;

@@ -10,8 +10,10 @@
 //! stdin included.
 
 mod accept;
+mod listener;
 mod reader;
 mod server;
+mod unix_server;
 mod writer;
 
 use std::io;
@@ -20,6 +22,7 @@ pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
 pub use server::{
     Server, ServerOptions, ShutdownReport, start_server, start_server_with, start_tcp_server,
 };
+pub use unix_server::{start_unix_server, start_unix_server_with};
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 
 use crate::io::Stdin;

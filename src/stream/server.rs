@@ -1,4 +1,5 @@
-//! `start_server` and `Server` (asyncio.start_server, asyncio.Server).
+//! `start_server` and `Server` (asyncio.start_server, asyncio.Server); the
+//! Unix socket's starter is beside it, in `unix_server.rs`.
 //!
 //! # Implementation
 //!
@@ -26,6 +27,8 @@ use std::time::Duration;
 use crate::context::{cancel_task, reserve_task, start_reserved};
 use crate::net::{TcpListener, TcpStream};
 use crate::stream::accept::{ListenerSlot, Reserve, accept_loop, take_backlog};
+use crate::stream::listener::{Connection, Listener};
+use crate::stream::unix_server::SocketFile;
 use crate::stream::{StreamReader, StreamWriter, pair};
 use crate::task::{TaskId, TaskRef};
 use crate::task_cell::JoinHandle;
@@ -37,7 +40,7 @@ type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> std::pin::Pin<Box<dyn Future<
 
 /// Spawns one connection's handler task with its guard inside, typed, so the
 /// task's future is the handler's own (one allocation, not a box in a box).
-type Spawner = Rc<dyn Fn(TcpStream, SocketAddr, HandlerGuard)>;
+pub(super) type Spawner = Rc<dyn Fn(Connection, HandlerGuard)>;
 
 /// Options for [`start_server_with`]: a connection limit and how to refuse.
 #[derive(Default)]
@@ -137,24 +140,31 @@ where
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on"));
     }
     let local_addrs = listeners.iter().map(TcpListener::local_addr).collect::<io::Result<_>>()?;
+    let handler = Rc::new(handler);
+    let spawn_handler: Spawner = Rc::new(move |connection, guard: HandlerGuard| {
+        // A TCP server's listeners accept only TCP connections.
+        let Connection::Tcp(stream, peer) = connection else { return };
+        let handler = handler.clone();
+        guard.start(move || handler(stream, peer));
+    });
+    let listeners = listeners.into_iter().map(Listener::Tcp).collect();
+    Ok(serve(listeners, local_addrs, None, options, spawn_handler))
+}
+
+/// The server around `listeners`: one accept task each, and the table of
+/// handlers that `close`, `wait_closed` and `shutdown` work on.
+pub(super) fn serve(
+    listeners: Vec<Listener>,
+    local_addrs: Vec<SocketAddr>,
+    socket_file: Option<SocketFile>,
+    options: ServerOptions,
+    spawn_handler: Spawner,
+) -> Server {
     let inner = Rc::new(Inner {
         local_addrs,
+        socket_file,
         serving: Cell::new(true),
-        spawn_handler: {
-            let handler = Rc::new(handler);
-            Rc::new(move |stream, peer, guard: HandlerGuard| {
-                let handler = handler.clone();
-                // The handler's future is made inside the task, not captured
-                // by it: a captured future is stored twice (rust-lang/rust
-                // #62958). Detached: the server never awaits a handler, so
-                // it needs no join slot; a panic is logged at once, naming
-                // the peer.
-                start_reserved(guard.task, async move {
-                    let _guard = guard;
-                    handler(stream, peer).await;
-                });
-            })
-        },
+        spawn_handler,
         options,
         handlers: RefCell::new(BTreeMap::new()),
         accept_tasks: RefCell::new(Vec::new()),
@@ -163,12 +173,12 @@ where
     for listener in listeners {
         let slot = Rc::new(RefCell::new(Some(listener)));
         let server = inner.clone();
-        let start = move |stream, peer| start_handler(&server, stream, peer);
+        let start = move |connection| start_handler(&server, connection);
         let accept = accept_loop(slot.clone(), Reserve::open(), start);
         let task = spawn_named("accept", accept);
         inner.accept_tasks.borrow_mut().push((slot, task));
     }
-    Ok(Server { inner })
+    Server { inner }
 }
 
 /// A listening server (asyncio: `asyncio.Server`). Dropping it does not stop
@@ -178,7 +188,10 @@ pub struct Server {
 }
 
 struct Inner {
+    /// A TCP server's addresses; empty for a Unix server.
     local_addrs: Vec<SocketAddr>,
+    /// A Unix server's socket file, removed by `close`.
+    socket_file: Option<SocketFile>,
     /// False once `close` ran: no accept task is left.
     serving: Cell<bool>,
     spawn_handler: Spawner,
@@ -234,13 +247,16 @@ impl Server {
         for (listener, task) in accepts {
             let listener = listener.borrow_mut().take();
             if let Some(listener) = listener {
-                let start = |stream, peer| start_handler(&self.inner, stream, peer);
+                let start = |connection| start_handler(&self.inner, connection);
                 let taken = take_backlog(&listener, start);
                 if taken > 0 {
                     log::debug!(target: "reel", "close: took {taken} connections from the backlog");
                 }
             }
             task.cancel();
+        }
+        if let Some(file) = &self.inner.socket_file {
+            file.remove();
         }
         self.inner.wake_waiters();
     }
@@ -299,26 +315,43 @@ impl Inner {
 
 /// Runs the server's handler for a new connection, or its refusal past the
 /// connection limit.
-fn start_handler(inner: &Rc<Inner>, stream: TcpStream, peer: SocketAddr) {
+fn start_handler(inner: &Rc<Inner>, connection: Connection) {
     if inner.at_limit() {
-        if let Some(refuse) = &inner.options.refuse {
+        if let (Some(refuse), Connection::Tcp(stream, peer)) = (&inner.options.refuse, connection) {
             spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
         }
         return;
     }
     // The task's slot is reserved first, so its guard knows the task from
     // the start (as async-executor reserves its slab entry before spawning).
-    let task = reserve_task(format!("handler {peer}"));
+    let task = reserve_task(format!("handler {}", connection.peer()));
     inner.handlers.borrow_mut().insert(task.id, task);
-    (inner.spawn_handler)(stream, peer, HandlerGuard { inner: inner.clone(), task });
+    (inner.spawn_handler)(connection, HandlerGuard { inner: inner.clone(), task });
 }
 
 /// Held by every handler task: its `Drop` (on return, panic or cancel) takes
 /// the task out of the server's table. It knows its task from the start: the
 /// task's slot was reserved before the guard was made.
-struct HandlerGuard {
+pub(super) struct HandlerGuard {
     inner: Rc<Inner>,
     task: TaskRef,
+}
+
+impl HandlerGuard {
+    /// Runs the handler's future, made by `make`, in the task reserved for
+    /// this guard, with the guard inside. The future is made inside the
+    /// task, not captured by it: a captured future is stored twice
+    /// (rust-lang/rust#62958). Detached: the server never awaits a handler,
+    /// so it needs no join slot; a panic is logged at once, naming the peer.
+    pub(super) fn start<Fut: Future<Output = ()> + 'static>(
+        self,
+        make: impl FnOnce() -> Fut + 'static,
+    ) {
+        start_reserved(self.task, async move {
+            let _guard = self;
+            make().await;
+        });
+    }
 }
 
 impl Drop for HandlerGuard {

@@ -152,3 +152,47 @@ fn connecting_where_nobody_listens_is_an_error() {
         assert_eq!(error.kind(), std::io::ErrorKind::NotFound);
     });
 }
+
+/// `start_unix_server`: a stale file from a killed server is replaced, two
+/// std clients are served by line, and `close` removes the socket file
+/// while `wait_closed` waits for the handlers.
+#[test]
+fn start_unix_server_serves_clients_and_close_removes_its_file() {
+    let dir = Dir::new("server");
+    let path = dir.path("server.sock");
+    drop(StdListener::bind(&path).expect("std bind")); // stale
+    let server_path = path.clone();
+    reel::run(async move {
+        let server =
+            reel::stream::start_unix_server(&server_path, |mut reader, mut writer| async move {
+                while let Ok(line) = reader.read_line().await {
+                    if line.is_empty() || writer.write(&line).is_err() {
+                        break;
+                    }
+                }
+                let _ = writer.wait_closed().await;
+            })
+            .expect("start over the stale file");
+        assert!(server.local_addrs().is_empty(), "a Unix server has no IP address");
+        let client_path = server_path.clone();
+        let clients = reel::spawn_blocking(move || {
+            let replies: Vec<String> = (0..2)
+                .map(|i| {
+                    let mut stream = std_client(client_path.clone());
+                    stream.write_all(format!("hello {i}\n").as_bytes()).unwrap();
+                    stream.shutdown(std::net::Shutdown::Write).unwrap();
+                    let mut back = String::new();
+                    stream.read_to_string(&mut back).expect("the echo, then EOF");
+                    back
+                })
+                .collect();
+            replies
+        });
+        let replies = bounded(clients).await.expect("the clients ran");
+        assert_eq!(replies, ["hello 0\n", "hello 1\n"]);
+        assert!(server_path.exists());
+        server.close();
+        assert!(!server_path.exists(), "close removes the socket file it made");
+        bounded(server.wait_closed()).await;
+    });
+}
