@@ -302,9 +302,18 @@ impl TcpStream {
 }
 
 /// The loop of `write_all`, shared by the stream and its write half.
-pub(crate) async fn write_all(stream: &TcpStream, mut buf: &[u8]) -> io::Result<()> {
+pub(crate) async fn write_all(stream: &TcpStream, buf: &[u8]) -> io::Result<()> {
+    write_all_with(buf, |cx, rest| stream.poll_write(cx, rest)).await
+}
+
+/// Writes all of `buf` through `poll_write`, one call per wake; a write of
+/// 0 bytes is `WriteZero`. The `write_all` of every stream socket.
+pub(crate) async fn write_all_with(
+    mut buf: &[u8],
+    mut poll_write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
+) -> io::Result<()> {
     while !buf.is_empty() {
-        let n = poll_fn(|cx| stream.poll_write(cx, buf)).await?;
+        let n = poll_fn(|cx| poll_write(cx, buf)).await?;
         if n == 0 {
             return Err(io::ErrorKind::WriteZero.into());
         }

@@ -18,6 +18,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use crate::io::{AsyncRead, AsyncWrite};
+use crate::net::tcp_stream::write_all_with;
 use crate::reactor::Direction;
 use crate::registration::Registration;
 
@@ -112,15 +113,8 @@ impl UnixStream {
     }
 }
 
-async fn write_all(stream: &UnixStream, mut buf: &[u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        let n = poll_fn(|cx| stream.poll_write(cx, buf)).await?;
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        buf = &buf[n..];
-    }
-    Ok(())
+async fn write_all(stream: &UnixStream, buf: &[u8]) -> io::Result<()> {
+    write_all_with(buf, |cx, rest| stream.poll_write(cx, rest)).await
 }
 
 impl Drop for UnixStream {
