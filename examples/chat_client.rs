@@ -66,9 +66,13 @@ const CHUNK: usize = 4096;
 /// How long to wait before retrying a write to a full, non-blocking stdout.
 const STDOUT_RETRY: Duration = Duration::from_millis(10);
 
-/// A terminal client for reel's chat server.
+/// A terminal client for reel's chat server: what you type is sent, what
+/// others say is printed.
+///
+/// Try it: start `cargo run --release --example chat`, then
+/// `cargo run --release --example chat_client` and type `/help`.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The chat server's address.
     #[arg(default_value = "127.0.0.1")]

@@ -33,9 +33,13 @@ use reel::net::TcpStream;
 mod histogram;
 use histogram::Histogram;
 
-/// A ping-pong load generator for an echo server.
+/// A ping-pong load generator for an echo server: many clients, each sending a
+/// message and waiting for its echo; prints messages per second and latency.
+///
+/// Try it: start `cargo run --release --example echo`, then
+/// `cargo run --release --example echo_load -- --clients 100 --duration 5`.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The server's address.
     #[arg(long, default_value = "127.0.0.1")]

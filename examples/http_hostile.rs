@@ -27,9 +27,13 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use reel::net::TcpStream;
 
-/// A hostile load for the http example: mutated requests, many clients.
+/// A hostile load for the http example: mutated requests from many clients,
+/// to show the server answers bad input and goes on serving.
+///
+/// Try it: start `cargo run --release --example http`, then
+/// `cargo run --release --example http_hostile -- --help` for its flags.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The server's address.
     #[arg(long, default_value = "127.0.0.1")]

@@ -44,9 +44,13 @@ use reel::sync::Event;
 use crate::chat::Chat;
 use crate::ctx::Ctx;
 
-/// A chat server on reel: rooms, private messages, history.
+/// The chat server on reel: names, rooms, private messages, history.
+///
+/// Try it: run `cargo run --release --example chat`, then in two other
+/// terminals `cargo run --release --example chat_client` (or
+/// `nc 127.0.0.1 8889`), and type `/help`.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -105,7 +109,7 @@ async fn serve(args: Args) -> io::Result<()> {
 
     let signal = stop_signal.await;
     log::info!(
-        "{signal:?}: shutting down: {} clients to say goodbye to",
+        "{signal}: shutting down: {} clients to say goodbye to",
         server.active_connections()
     );
     let grace = Duration::try_from_secs_f64(args.grace).unwrap_or(Duration::from_secs(5));

@@ -55,9 +55,13 @@ pub use idle::IdleTimer;
 /// reset, which can destroy the goodbye before the client reads it.
 pub const LINGER: Duration = Duration::from_secs(2);
 
-/// A TCP echo server on reel.
+/// The echo server on reel: every byte (or, with --protocol, every line) goes
+/// back to its sender; --udp echoes datagrams instead.
+///
+/// Try it: run `cargo run --release --example echo`, then `nc 127.0.0.1 8888`
+/// in another terminal and type a line.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
@@ -150,7 +154,7 @@ async fn serve(args: Args) -> io::Result<()> {
 
     let signal = stop_signal.await;
     log::info!(
-        "{signal:?}: shutting down: no new connections, {} clients to say goodbye to",
+        "{signal}: shutting down: no new connections, {} clients to say goodbye to",
         server.active_connections()
     );
     server.close();

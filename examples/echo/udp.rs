@@ -28,7 +28,7 @@ pub async fn serve(
     let echoed = Cell::new(0u64);
     match select(stop, echo(&socket, &echoed)).await {
         Either::Left(signal) => {
-            log::info!("{signal:?}: stopping after {} datagrams", echoed.get());
+            log::info!("{signal}: stopping after {} datagrams", echoed.get());
             Ok(())
         }
         Either::Right(Err(e)) => Err(e),

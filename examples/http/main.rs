@@ -63,9 +63,13 @@ use clap::Parser;
 
 use crate::config::Config;
 
-/// An HTTP/1.1 server on reel.
+/// An HTTP/1.1 server on reel: static files, a few routes, keep-alive, one
+/// loop per worker thread.
+///
+/// Try it: run `cargo run --release --example http`, then
+/// `curl -i http://127.0.0.1:8080/` in another terminal.
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]

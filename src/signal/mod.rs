@@ -43,6 +43,7 @@
 //!   time awaits it. At most 64 may be alive in the process at once.
 //! - SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGFPE and SIGILL are refused.
 
+use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
 use std::task::{Context, Poll};
@@ -102,6 +103,30 @@ impl SignalKind {
     /// SIGWINCH: the terminal window changed size.
     pub const fn window_change() -> Self {
         SignalKind(libc::SIGWINCH)
+    }
+}
+
+/// The signal's name, as `kill -l` and Python's `signal.Signals(n).name`
+/// give it (`SIGINT`, `SIGTERM`, ...); a number without a name here prints
+/// as `signal N`.
+impl fmt::Display for SignalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.0 {
+            libc::SIGINT => "SIGINT",
+            libc::SIGTERM => "SIGTERM",
+            libc::SIGHUP => "SIGHUP",
+            libc::SIGQUIT => "SIGQUIT",
+            libc::SIGUSR1 => "SIGUSR1",
+            libc::SIGUSR2 => "SIGUSR2",
+            libc::SIGWINCH => "SIGWINCH",
+            libc::SIGPIPE => "SIGPIPE",
+            libc::SIGALRM => "SIGALRM",
+            libc::SIGCHLD => "SIGCHLD",
+            libc::SIGCONT => "SIGCONT",
+            libc::SIGTSTP => "SIGTSTP",
+            other => return write!(f, "signal {other}"),
+        };
+        f.write_str(name)
     }
 }
 
@@ -220,4 +245,21 @@ pub fn interrupt_or_terminate() -> io::Result<impl Future<Output = SignalKind>> 
         }
         terminate.poll_recv(cx).map(|_| SignalKind::terminate())
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SignalKind;
+
+    #[test]
+    fn a_signal_prints_as_its_name() {
+        let shown: Vec<String> =
+            [SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()]
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+        assert_eq!(shown, ["SIGINT", "SIGTERM", "SIGHUP"]);
+        assert_eq!(SignalKind::user_defined1().to_string(), "SIGUSR1");
+        assert_eq!(SignalKind::from_raw(99).to_string(), "signal 99");
+    }
 }

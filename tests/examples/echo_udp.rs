@@ -72,5 +72,5 @@ fn sigterm_stops_it_cleanly() {
     assert_eq!(socket.recv_from(&mut buf).expect("echo").0, 4);
     server.signal(libc::SIGTERM);
     assert!(server.wait_exit().success(), "exit 0 on SIGTERM");
-    server.expect_log(&["stopping after 1 datagrams"]);
+    server.expect_log(&["SIGTERM: stopping after 1 datagrams"]);
 }
