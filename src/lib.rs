@@ -9,23 +9,39 @@
 //! `--cfg reel_portable` selects on Linux so that they are tested there too;
 //! DESIGN.md, "Platforms", says what differs.
 //!
-//! ```no_run
-//! use reel::net::TcpListener;
+//! An echo server on a free port and a client of it, in one loop (this
+//! example runs with the crate's tests):
+//!
+//! ```
+//! use reel::net::{TcpListener, TcpStream};
 //!
 //! fn main() -> std::io::Result<()> {
 //!     reel::run(async {
-//!         let listener = TcpListener::bind("127.0.0.1:8888")?;
-//!         loop {
-//!             let (mut stream, _peer) = listener.accept().await?;
-//!             reel::spawn(async move {
-//!                 let mut buf = vec![0; 4096];
-//!                 while let Ok(n @ 1..) = stream.read(&mut buf).await {
-//!                     if stream.write_all(&buf[..n]).await.is_err() {
-//!                         break;
+//!         let listener = TcpListener::bind("127.0.0.1:0")?;
+//!         let addr = listener.local_addr()?;
+//!         // The server: one task per connection, echoing until EOF.
+//!         reel::spawn(async move {
+//!             while let Ok((mut stream, _peer)) = listener.accept().await {
+//!                 reel::spawn(async move {
+//!                     let mut buf = vec![0; 4096];
+//!                     while let Ok(n @ 1..) = stream.read(&mut buf).await {
+//!                         if stream.write_all(&buf[..n]).await.is_err() {
+//!                             break;
+//!                         }
 //!                     }
-//!                 }
-//!             });
+//!                 });
+//!             }
+//!         });
+//!         // The client, in the same loop.
+//!         let mut client = TcpStream::connect(addr).await?;
+//!         client.write_all(b"hello").await?;
+//!         let mut echo = [0; 5];
+//!         let mut got = 0;
+//!         while got < echo.len() {
+//!             got += client.read(&mut echo[got..]).await?;
 //!         }
+//!         assert_eq!(&echo, b"hello");
+//!         Ok(())
 //!     })
 //! }
 //! ```
