@@ -16,6 +16,8 @@ use std::task::{Context, Poll};
 
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 
+#[cfg(feature = "futures-io")]
+mod futures_io;
 mod stdin;
 pub use stdin::Stdin;
 

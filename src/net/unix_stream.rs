@@ -141,12 +141,22 @@ impl UnixReadHalf {
     pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         poll_fn(|cx| self.stream.poll_read(cx, buf)).await
     }
+
+    /// The poll behind [`read`](Self::read).
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.stream.poll_read(cx, buf)
+    }
 }
 
 impl UnixWriteHalf {
     /// Writes all of `buf`.
     pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         write_all(&self.stream, buf).await
+    }
+
+    /// Writes some of `buf`; returns how many bytes the kernel took.
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.stream.poll_write(cx, buf)
     }
 
     /// Sends EOF now, without waiting for the half to be dropped.
@@ -164,13 +174,13 @@ impl Drop for UnixWriteHalf {
 
 impl AsyncRead for UnixReadHalf {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.stream.poll_read(cx, buf)
+        UnixReadHalf::poll_read(self, cx, buf)
     }
 }
 
 impl AsyncWrite for UnixWriteHalf {
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.stream.poll_write(cx, buf)
+        UnixWriteHalf::poll_write(self, cx, buf)
     }
 
     fn shutdown(&mut self) -> io::Result<()> {

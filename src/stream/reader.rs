@@ -157,6 +157,30 @@ impl<R: AsyncRead> StreamReader<R> {
         self.end - self.start
     }
 
+    /// The buffered bytes, reading more first if none are (futures-io's
+    /// `poll_fill_buf`); empty at end of stream. An overlong record being
+    /// skipped is skipped first, as for every other read.
+    #[cfg(feature = "futures-io")]
+    pub(crate) fn poll_buffered(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        if self.skipping.is_some() {
+            std::task::ready!(self.poll_skip(cx))?;
+        }
+        if self.buffered() == 0 && !self.eof {
+            std::task::ready!(self.poll_fill(cx, CHUNK))?;
+        }
+        Poll::Ready(Ok(&self.buf[self.start..self.end]))
+    }
+
+    /// Marks the first `n` buffered bytes as read (futures-io's `consume`).
+    #[cfg(feature = "futures-io")]
+    pub(crate) fn consume(&mut self, n: usize) {
+        self.start += n.min(self.buffered());
+        if self.start == self.end {
+            self.buf = Vec::new();
+            (self.start, self.end) = (0, 0);
+        }
+    }
+
     /// Removes and returns the first `n` buffered bytes. The buffer's memory
     /// is given back once it is empty: an idle connection holds none.
     fn take(&mut self, n: usize) -> Vec<u8> {

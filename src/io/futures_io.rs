@@ -1,0 +1,99 @@
+//! reel's streams as the `futures-io` traits (the optional feature
+//! `futures-io`), so that crates written against `futures_io::AsyncRead`,
+//! `AsyncBufRead` and `AsyncWrite` (futures-lite's `io::copy`, codecs,
+//! protocol crates) run on reel's sockets.
+//!
+//! asyncio counterpart: none; it is the same idea as asyncio's transports
+//! and protocols being the one interface every library speaks.
+//!
+//! Every impl forwards to the type's own `poll_*` method, which goes
+//! through the one I/O helper as always: nothing here touches the reactor.
+//! `poll_flush` is ready at once (a socket write is in the kernel when it
+//! returns), and `poll_close` sends FIN (`shutdown(Write)`).
+
+use std::io;
+use std::net::Shutdown;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
+
+use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
+use crate::net::{UnixReadHalf, UnixStream, UnixWriteHalf};
+use crate::stream::StreamReader;
+
+/// `AsyncRead` for a type with an inherent `poll_read(&self, cx, buf)`.
+macro_rules! read_via_poll_read {
+    ($($ty:ty),*) => {$(
+        impl AsyncRead for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                <$ty>::poll_read(&*self, cx, buf)
+            }
+        }
+    )*};
+}
+
+/// `AsyncWrite` for a type with an inherent `poll_write(&self, cx, buf)`, and a
+/// `shutdown` that sends FIN.
+macro_rules! write_via_poll_write {
+    ($($ty:ty => $close:expr),*) => {$(
+        impl AsyncWrite for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                <$ty>::poll_write(&*self, cx, buf)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let close: fn(&Self) -> io::Result<()> = $close;
+                Poll::Ready(close(self.get_mut()))
+            }
+        }
+    )*};
+}
+
+read_via_poll_read!(TcpStream, OwnedReadHalf, UnixStream, UnixReadHalf);
+write_via_poll_write!(
+    TcpStream => |s| s.shutdown(Shutdown::Write),
+    OwnedWriteHalf => |s| s.shutdown(),
+    UnixStream => |s| s.shutdown(Shutdown::Write),
+    UnixWriteHalf => |s| s.shutdown()
+);
+
+impl<R: crate::io::AsyncRead + Unpin> AsyncRead for StreamReader<R> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let n = {
+            let available = std::task::ready!(this.poll_buffered(cx))?;
+            let n = available.len().min(buf.len());
+            buf[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        this.consume(n);
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl<R: crate::io::AsyncRead + Unpin> AsyncBufRead for StreamReader<R> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.get_mut().poll_buffered(cx)
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        StreamReader::consume(self.get_mut(), amt);
+    }
+}
