@@ -415,6 +415,9 @@ impl Reader {
 /// client waiting for its window would otherwise stall the room for a
 /// delayed-ACK timeout per round. Linux may fall back to delayed ACKs, so it
 /// is set again after every read.
+/// Linux only: elsewhere (macOS, the BSDs) there is no such option, and
+/// this does nothing.
+#[cfg(any(target_os = "linux", target_os = "android"))]
 #[allow(unsafe_code)]
 fn quick_ack(fd: RawFd) -> io::Result<()> {
     let on: libc::c_int = 1;
@@ -431,6 +434,11 @@ fn quick_ack(fd: RawFd) -> io::Result<()> {
         )
     };
     if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn quick_ack(_fd: RawFd) -> io::Result<()> {
+    Ok(())
 }
 
 /// One client's view of the lines it receives.
