@@ -126,6 +126,27 @@ impl Registration {
             .unwrap_or_else(|| Err(io::ErrorKind::WouldBlock.into()))
     }
 
+    /// Runs `op` now, whatever the loop knows of readiness (retrying EINTR):
+    /// for calls that must ask the kernel, such as taking a listener's
+    /// backlog at close. `WouldBlock` forgets readiness in `dir`, as any
+    /// attempt that finds nothing does, so the next wait waits for an event.
+    pub(crate) fn attempt_now<R>(
+        &self,
+        dir: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.clear_ready(dir);
+                    return Err(e);
+                }
+                result => return result,
+            }
+        }
+    }
+
     /// Resolves once `dir` is known ready, without doing any I/O
     /// (connect completion, `readable()`, `writable()`).
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<()> {

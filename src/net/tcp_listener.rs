@@ -75,18 +75,8 @@ impl TcpListener {
     /// `WouldBlock` forgets the listener's readiness, as any accept that
     /// finds the backlog empty does: the next `accept` waits for an event.
     pub fn accept_now(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        loop {
-            match self.io.accept() {
-                Ok((io, peer)) => return Ok((TcpStream::from_mio_to(io, peer)?, peer)),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    if e.kind() == io::ErrorKind::WouldBlock {
-                        self.registration.clear_ready(Direction::Read);
-                    }
-                    return Err(e);
-                }
-            }
-        }
+        let (io, peer) = self.registration.attempt_now(Direction::Read, || self.io.accept())?;
+        Ok((TcpStream::from_mio_to(io, peer)?, peer))
     }
 
     /// The address this listener is bound to (the real port if bound to 0).

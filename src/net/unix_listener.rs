@@ -86,18 +86,8 @@ impl UnixListener {
     /// `WouldBlock` if none is, which forgets the listener's readiness (see
     /// [`TcpListener::accept_now`](crate::net::TcpListener::accept_now)).
     pub fn accept_now(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        loop {
-            match self.io.accept() {
-                Ok((io, peer)) => return Ok((UnixStream::from_mio(io)?, peer)),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    if e.kind() == io::ErrorKind::WouldBlock {
-                        self.registration.clear_ready(Direction::Read);
-                    }
-                    return Err(e);
-                }
-            }
-        }
+        let (io, peer) = self.registration.attempt_now(Direction::Read, || self.io.accept())?;
+        Ok((UnixStream::from_mio(io)?, peer))
     }
 
     /// The address this listener is bound to (its path).
