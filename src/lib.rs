@@ -120,6 +120,8 @@ mod task_group;
 pub mod tasks;
 pub mod time;
 mod timers;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod turn;
 mod waker;
 

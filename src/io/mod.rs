@@ -34,8 +34,19 @@ pub trait AsyncWrite {
     /// the sink has no room.
     fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
 
-    /// Signals end of stream to the peer (TCP: FIN). Nothing more may be
-    /// written afterwards.
+    /// Waits until bytes the sink holds itself have gone out, and after
+    /// [`shutdown`](Self::shutdown) its end of stream too. A socket holds
+    /// none (a written byte is in the kernel), so the default is ready at
+    /// once; a TLS stream holds encrypted records until the socket takes
+    /// them, and sends `close_notify` and the FIN here.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let _ = cx;
+        Poll::Ready(Ok(()))
+    }
+
+    /// Signals end of stream to the peer (TCP: FIN; TLS: `close_notify`,
+    /// sent by the [`poll_flush`](Self::poll_flush) that follows). Nothing
+    /// more may be written afterwards.
     fn shutdown(&mut self) -> io::Result<()>;
 }
 

@@ -11,17 +11,21 @@
 
 mod accept;
 mod listener;
+mod options;
 mod reader;
+mod security;
 mod server;
 mod unix_server;
 mod writer;
 
 use std::io;
 
+pub use options::ServerOptions;
 pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
-pub use server::{
-    Server, ServerOptions, ShutdownReport, start_server, start_server_with, start_tcp_server,
-};
+#[cfg(feature = "tls")]
+pub use security::Tls;
+pub use security::{Plain, Security};
+pub use server::{Server, ShutdownReport, start_server, start_server_with, start_tcp_server};
 pub use unix_server::{start_unix_server, start_unix_server_with};
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 
@@ -45,6 +49,20 @@ pub async fn open_unix_connection(
     path: impl AsRef<std::path::Path>,
 ) -> io::Result<(StreamReader<UnixReadHalf>, StreamWriter<UnixWriteHalf>)> {
     let (read, write) = UnixStream::connect(path).await?.into_split();
+    Ok((StreamReader::new(read), StreamWriter::new(write)))
+}
+
+/// Opens a TCP connection, makes a TLS handshake checking the server's
+/// certificate for `host`, and returns its reader and writer (asyncio:
+/// `await asyncio.open_connection(host, port, ssl=ctx)`). The feature
+/// `tls`; `config` from [`crate::tls::client_config`] or built by hand.
+#[cfg(feature = "tls")]
+pub async fn open_tls_connection(
+    host: &str,
+    port: u16,
+    config: std::sync::Arc<rustls::ClientConfig>,
+) -> io::Result<(StreamReader<crate::tls::TlsReadHalf>, StreamWriter<crate::tls::TlsWriteHalf>)> {
+    let (read, write) = crate::tls::connect(host, port, config).await?.into_split();
     Ok((StreamReader::new(read), StreamWriter::new(write)))
 }
 

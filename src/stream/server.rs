@@ -28,63 +28,17 @@ use crate::context::{cancel_task, reserve_task, start_reserved};
 use crate::net::{TcpListener, TcpStream};
 use crate::stream::accept::{ListenerSlot, Reserve, accept_loop, take_backlog};
 use crate::stream::listener::{Connection, Listener};
+use crate::stream::options::ServerOptions;
+use crate::stream::security::Security;
 use crate::stream::unix_server::SocketFile;
-use crate::stream::{StreamReader, StreamWriter, pair};
+use crate::stream::{StreamReader, StreamWriter};
 use crate::task::{TaskId, TaskRef};
 use crate::task_cell::JoinHandle;
 use crate::{spawn_named, yield_now};
 
-/// What runs for each connection, boxed so one `Server` type serves every
-/// handler.
-type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> std::pin::Pin<Box<dyn Future<Output = ()>>>>;
-
 /// Spawns one connection's handler task with its guard inside, typed, so the
 /// task's future is the handler's own (one allocation, not a box in a box).
 pub(super) type Spawner = Rc<dyn Fn(Connection, HandlerGuard)>;
-
-/// Options for [`start_server_with`]: a connection limit and how to refuse.
-#[derive(Default)]
-pub struct ServerOptions {
-    max_connections: Option<usize>,
-    refuse: Option<Handler>,
-    reuse_port: bool,
-}
-
-impl ServerOptions {
-    /// No limit, as `start_server`.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// At most `limit` handlers at once; connections past it go to the
-    /// refusal handler (or are closed at once) while the others go on.
-    pub fn max_connections(mut self, limit: usize) -> Self {
-        self.max_connections = Some(limit);
-        self
-    }
-
-    /// Binds with SO_REUSEPORT, so that several loops (one per thread) can
-    /// each run a server on the same port and the kernel spreads the
-    /// connections between them (asyncio: `start_server(reuse_port=True)`).
-    pub fn reuse_port(mut self, reuse: bool) -> Self {
-        self.reuse_port = reuse;
-        self
-    }
-
-    /// What a refused connection gets: a handler of its own, which can word
-    /// the refusal (`Server is busy. Try again later.`) before it closes.
-    pub fn refuse_with<F, Fut>(mut self, refuse: F) -> Self
-    where
-        F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
-        Fut: Future<Output = ()> + 'static,
-    {
-        self.refuse = Some(Rc::new(move |stream, _| {
-            let (r, w) = pair(stream);
-            Box::pin(refuse(r, w))
-        }));
-        self
-    }
-}
 
 /// Starts serving `addr`: every accepted connection runs `handler(reader,
 /// writer)` in a task of its own (asyncio: `await asyncio.start_server(...)`).
@@ -99,19 +53,24 @@ where
     start_server_with(addr, ServerOptions::new(), handler)
 }
 
-/// [`start_server`] with [`ServerOptions`].
-pub fn start_server_with<F, Fut>(
+/// [`start_server`] with [`ServerOptions`]: a connection limit, a
+/// refusal, `SO_REUSEPORT`, or TLS ([`ServerOptions::tls`]), which makes
+/// the handler's reader and writer TLS halves (asyncio:
+/// `start_server(..., limit=..., ssl=ctx)`).
+pub fn start_server_with<S, F, Fut>(
     addr: impl ToSocketAddrs,
-    options: ServerOptions,
+    options: ServerOptions<S>,
     handler: F,
 ) -> io::Result<Server>
 where
-    F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
+    S: Security,
+    F: Fn(StreamReader<S::Read>, StreamWriter<S::Write>) -> Fut + 'static,
     Fut: Future<Output = ()> + 'static,
 {
-    start_tcp_server(addr, options, move |stream, _peer| {
-        let (reader, writer) = pair(stream);
-        handler(reader, writer)
+    let (options, security) = options.into_plain();
+    let handler = Rc::new(handler);
+    start_tcp_server(addr, options, move |stream, peer| {
+        security.clone().serve(stream, peer, handler.clone())
     })
 }
 
@@ -130,7 +89,7 @@ where
 {
     let mut listeners = Vec::new();
     for addr in addr.to_socket_addrs()? {
-        listeners.push(if options.reuse_port {
+        listeners.push(if options.reuse_port_set() {
             TcpListener::bind_reuse_port(addr)?
         } else {
             TcpListener::bind(addr)?
@@ -309,7 +268,7 @@ impl Inner {
     }
 
     fn at_limit(&self) -> bool {
-        self.options.max_connections.is_some_and(|limit| self.handlers.borrow().len() >= limit)
+        self.options.limit().is_some_and(|limit| self.handlers.borrow().len() >= limit)
     }
 }
 
@@ -317,7 +276,8 @@ impl Inner {
 /// connection limit.
 fn start_handler(inner: &Rc<Inner>, connection: Connection) {
     if inner.at_limit() {
-        if let (Some(refuse), Connection::Tcp(stream, peer)) = (&inner.options.refuse, connection) {
+        if let (Some(refuse), Connection::Tcp(stream, peer)) = (inner.options.refusal(), connection)
+        {
             spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
         }
         return;

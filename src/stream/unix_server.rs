@@ -13,8 +13,9 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use crate::net::{UnixListener, UnixReadHalf, UnixWriteHalf};
+use crate::stream::ServerOptions;
 use crate::stream::listener::{Connection, Listener};
-use crate::stream::server::{HandlerGuard, Server, ServerOptions, Spawner, serve};
+use crate::stream::server::{HandlerGuard, Server, Spawner, serve};
 use crate::stream::{StreamReader, StreamWriter};
 
 /// Starts serving the Unix socket at `path`: every connection runs

@@ -49,6 +49,8 @@ struct Shared<W> {
     flushing: bool,
     /// `close` was called: FIN follows the last buffered byte.
     closing: bool,
+    /// The sink was told the stream ends (`AsyncWrite::shutdown`).
+    end_sent: bool,
     /// FIN was sent (or the write side failed): `wait_closed` may return.
     closed: bool,
     /// The first write error, repeated to every later caller.
@@ -77,6 +79,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
             low,
             flushing: false,
             closing: false,
+            end_sent: false,
             closed: false,
             failed: None,
             waiters: Vec::new(),
@@ -110,6 +113,10 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         }
         if !data.is_empty() {
             shared.buf.extend_from_slice(data);
+            self.start_flusher(shared);
+        } else if !shared.flushing && shared.sink_holds_bytes()? {
+            // All taken, but a TLS sink may hold its records: the flusher
+            // waits for them to go out.
             self.start_flusher(shared);
         }
         Ok(())
@@ -150,9 +157,11 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
             return; // the flusher sends FIN after the last byte
         }
         if shared.failed.is_none() {
-            if let Err(e) = shared.sink.shutdown() {
-                // The peer is gone already (ENOTCONN): nothing to tell it.
-                log::debug!(target: "reel", "stream shutdown: {e}");
+            shared.send_end();
+            if shared.sink_holds_bytes().unwrap_or(false) {
+                // A TLS sink's close_notify is still to go out.
+                self.start_flusher(shared);
+                return;
             }
         }
         shared.closed = true;
@@ -274,16 +283,49 @@ impl<W: AsyncWrite> Shared<W> {
         }
         self.buf = Vec::new();
         self.start = 0;
-        if self.closing && !self.closed {
-            if let Err(e) = self.sink.shutdown() {
-                // The peer is gone already (ENOTCONN): nothing to tell it.
-                log::debug!(target: "reel", "stream shutdown: {e}");
+        if self.failed.is_none() {
+            // What the sink holds itself (TLS records), then the end.
+            if self.closing {
+                self.send_end();
             }
+            match self.sink.poll_flush(cx) {
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(e)) => {
+                    self.fail(e);
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+        if self.closing {
             self.closed = true;
         }
         self.waiters.drain(..).for_each(Waker::wake);
         self.flushing = false;
         Poll::Ready(())
+    }
+
+    /// Tells the sink the stream ends (FIN, or TLS's `close_notify`), once.
+    fn send_end(&mut self) {
+        if self.end_sent || self.failed.is_some() {
+            return;
+        }
+        self.end_sent = true;
+        if let Err(e) = self.sink.shutdown() {
+            // The peer is gone already (ENOTCONN): nothing to tell it.
+            log::debug!(target: "reel", "stream shutdown: {e}");
+        }
+    }
+
+    /// Whether the sink still holds bytes of its own after an attempt to
+    /// send them now; only a TLS sink ever does. The no-op waker is parked
+    /// only until the flusher polls with a real one.
+    fn sink_holds_bytes(&mut self) -> io::Result<bool> {
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.sink.poll_flush(&mut cx) {
+            Poll::Ready(Ok(())) => Ok(false),
+            Poll::Ready(Err(e)) => Err(self.fail(e)),
+            Poll::Pending => Ok(true),
+        }
     }
 }
 

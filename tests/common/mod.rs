@@ -7,6 +7,8 @@ pub mod example;
 pub mod http;
 pub mod logs;
 pub mod net;
+#[cfg(feature = "tls")]
+pub mod tls;
 
 use std::future::{Future, poll_fn};
 use std::pin::Pin;

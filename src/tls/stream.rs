@@ -1,0 +1,289 @@
+//! `TlsStream`: a TCP stream with a rustls connection beside it; the only
+//! place that moves TLS bytes between the two (asyncio: `sslproto`'s
+//! `SSLProtocol`, and its `_do_handshake`, `_do_read`, `_do_write`).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use rustls::pki_types::ServerName;
+
+use super::bridge::{Reader, Writer};
+use crate::net::TcpStream;
+
+/// The value of an `io::Result` from rustls's bridge to the socket; a
+/// `WouldBlock` (the task is parked on the reactor) returns `Pending`.
+macro_rules! try_io {
+    ($e:expr) => {
+        match $e {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+    };
+}
+
+/// A TLS connection over a [`TcpStream`] (asyncio: an `SSLProtocol`'s
+/// transport, what `start_server(..., ssl=ctx)` hands its streams).
+///
+/// Made by [`accept`](Self::accept) (a server's side) or
+/// [`connect`](Self::connect) (a client's), each of which returns once the
+/// handshake is done. Reads return plaintext; writes are encrypted. The
+/// methods take `&self`, as `TcpStream`'s do; [`into_split`](Self::into_split)
+/// gives a reader and a writer half for two tasks.
+pub struct TlsStream {
+    tcp: TcpStream,
+    state: RefCell<State>,
+}
+
+struct State {
+    tls: rustls::Connection,
+    /// `close` queued `close_notify`: the FIN follows once it is out.
+    closing: bool,
+    /// The FIN was sent.
+    fin_sent: bool,
+}
+
+impl TlsStream {
+    /// Makes the server's side of a handshake over an accepted `tcp`
+    /// (asyncio: what `start_server(..., ssl=ctx)` does before the handler
+    /// runs). No time limit: wrap it in [`timeout`](crate::time::timeout),
+    /// or use [`ServerOptions::tls`](crate::stream::ServerOptions::tls).
+    pub async fn accept(tcp: TcpStream, config: Arc<rustls::ServerConfig>) -> io::Result<Self> {
+        let tls = rustls::ServerConnection::new(config).map_err(invalid)?;
+        Self::handshake(tcp, tls.into()).await
+    }
+
+    /// Makes the client's side of a handshake over a connected `tcp`,
+    /// checking that the server's certificate is valid for `server_name`
+    /// (a host name or an IP address), which is also sent as SNI (asyncio:
+    /// `open_connection(..., ssl=ctx, server_hostname=...)`).
+    pub async fn connect(
+        tcp: TcpStream,
+        server_name: &str,
+        config: Arc<rustls::ClientConfig>,
+    ) -> io::Result<Self> {
+        let name = ServerName::try_from(server_name.to_owned()).map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidInput, format!("{server_name:?}: {e}"))
+        })?;
+        let tls = rustls::ClientConnection::new(config, name).map_err(invalid)?;
+        Self::handshake(tcp, tls.into()).await
+    }
+
+    async fn handshake(tcp: TcpStream, tls: rustls::Connection) -> io::Result<Self> {
+        let state = State { tls, closing: false, fin_sent: false };
+        let stream = TlsStream { tcp, state: RefCell::new(state) };
+        poll_fn(|cx| stream.poll_handshake(cx)).await?;
+        Ok(stream)
+    }
+
+    /// Drives the handshake: send what rustls has to say, else read what
+    /// it waits for, until it is done and its last flight is out.
+    fn poll_handshake(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut state = self.state.borrow_mut();
+        loop {
+            while state.tls.wants_write() {
+                let mut out = Writer { tcp: &self.tcp, cx: Some(cx) };
+                try_io!(state.tls.write_tls(&mut out));
+            }
+            if !state.tls.is_handshaking() {
+                return Poll::Ready(Ok(()));
+            }
+            let mut source = Reader { tcp: &self.tcp, cx };
+            if try_io!(state.tls.read_tls(&mut source)) == 0 {
+                let e = "the peer closed the connection during the TLS handshake";
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::UnexpectedEof, e)));
+            }
+            self.process(&mut state)?;
+        }
+    }
+
+    /// Lets rustls decrypt what it has read. On a bad record it has queued
+    /// an alert: that is offered to the socket (without waiting) before the
+    /// error is returned, so the peer learns why it is being dropped.
+    fn process(&self, state: &mut State) -> io::Result<()> {
+        if let Err(e) = state.tls.process_new_packets() {
+            self.offer(state);
+            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("TLS: {e}")));
+        }
+        Ok(())
+    }
+
+    /// Writes what rustls has to send as far as the socket takes it now,
+    /// parking nothing (see `bridge::Writer`).
+    fn offer(&self, state: &mut State) {
+        let mut out = Writer { tcp: &self.tcp, cx: None };
+        while state.tls.wants_write() && state.tls.write_tls(&mut out).is_ok_and(|n| n > 0) {}
+    }
+
+    /// Reads plaintext into `buf`: `Ok(0)` once the peer has sent
+    /// `close_notify`. A TCP end without it is `UnexpectedEof`.
+    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let mut state = self.state.borrow_mut();
+        loop {
+            match state.tls.reader().read(buf) {
+                Ok(n) => return Poll::Ready(Ok(n)),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return Poll::Ready(Err(truncated(e))),
+            }
+            // Nothing decrypted yet: read more records. At end of stream
+            // rustls notes it, and the reader above says which end it was.
+            let mut source = Reader { tcp: &self.tcp, cx };
+            try_io!(state.tls.read_tls(&mut source));
+            self.process(&mut state)?;
+            // A read can make rustls want to answer (a key update): offered
+            // without waiting; the write side sends the rest.
+            self.offer(&mut state);
+        }
+    }
+
+    /// Encrypts some of `buf`. The records go to the socket now if it takes
+    /// them, else in [`poll_flush`](Self::poll_flush); records of an earlier
+    /// write are sent first, so at most one write's worth waits in rustls.
+    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        std::task::ready!(self.poll_send(cx))?;
+        let n = {
+            let mut state = self.state.borrow_mut();
+            if state.closing {
+                let e = io::Error::new(io::ErrorKind::BrokenPipe, "write after close");
+                return Poll::Ready(Err(e));
+            }
+            state.tls.writer().write(buf)?
+        };
+        if let Poll::Ready(Err(e)) = self.poll_send(cx) {
+            return Poll::Ready(Err(e));
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// Waits until every record is on the socket, and after
+    /// [`close`](Self::close) sends the FIN behind `close_notify`.
+    pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        std::task::ready!(self.poll_send(cx))?;
+        let mut state = self.state.borrow_mut();
+        if state.closing && !state.fin_sent {
+            state.fin_sent = true;
+            if let Err(e) = self.tcp.shutdown(Shutdown::Write) {
+                // The peer is gone already (ENOTCONN): nothing to tell it.
+                log::debug!(target: "reel", "TLS stream shutdown: {e}");
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Writes rustls's pending records until none is left or the socket is
+    /// full (then `Pending`, parked for writability).
+    fn poll_send(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut state = self.state.borrow_mut();
+        let mut out = Writer { tcp: &self.tcp, cx: Some(cx) };
+        while state.tls.wants_write() {
+            try_io!(state.tls.write_tls(&mut out));
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Queues `close_notify`; [`poll_flush`](Self::poll_flush) sends it and
+    /// then the FIN. Later writes fail (asyncio: `transport.close()`).
+    pub fn close(&self) {
+        let mut state = self.state.borrow_mut();
+        if !state.closing {
+            state.closing = true;
+            state.tls.send_close_notify();
+        }
+    }
+
+    /// Sends what can go without waiting, then the FIN if all of it went:
+    /// the last word of a stream dropped without a flush.
+    pub(super) fn close_now(&self) {
+        self.close();
+        let mut state = self.state.borrow_mut();
+        self.offer(&mut state);
+        if !state.tls.wants_write() && !state.fin_sent {
+            state.fin_sent = true;
+            let _ = self.tcp.shutdown(Shutdown::Write);
+        }
+    }
+
+    /// Sends `close_notify` and the FIN, waiting for the socket to take
+    /// them (asyncio: `writer.close(); await writer.wait_closed()`).
+    pub async fn shutdown(&self) -> io::Result<()> {
+        self.close();
+        poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    /// True if plaintext is decrypted and waiting, or the socket holds
+    /// bytes not read yet (see [`TcpStream::input_waiting`]).
+    pub fn input_waiting(&self) -> bool {
+        self.has_plaintext() || self.tcp.input_waiting()
+    }
+
+    /// Waits until a read may make progress: plaintext is waiting, or the
+    /// socket is readable (which may hold only part of a record, so the
+    /// read that follows can still be `Pending`).
+    pub async fn readable(&self) -> io::Result<()> {
+        if self.has_plaintext() {
+            return Ok(());
+        }
+        self.tcp.readable().await
+    }
+
+    fn has_plaintext(&self) -> bool {
+        // rustls reports what it holds decrypted through the state that
+        // `process_new_packets` returns (a no-op when nothing new came).
+        let mut state = self.state.borrow_mut();
+        state.tls.process_new_packets().is_ok_and(|io| io.plaintext_bytes_to_read() > 0)
+    }
+
+    /// The protocol agreed by ALPN (`b"http/1.1"`), if any (asyncio:
+    /// `ssl_object.selected_alpn_protocol()`).
+    pub fn alpn_protocol(&self) -> Option<Vec<u8>> {
+        self.state.borrow().tls.alpn_protocol().map(<[u8]>::to_vec)
+    }
+
+    /// The TLS version agreed, as rustls names it (`TLSv1_3`).
+    pub fn protocol_version(&self) -> Option<String> {
+        self.state.borrow().tls.protocol_version().map(|v| format!("{v:?}"))
+    }
+
+    /// The TCP stream underneath, for its socket options.
+    pub fn get_ref(&self) -> &TcpStream {
+        &self.tcp
+    }
+
+    /// The remote address (asyncio: `get_extra_info('peername')`).
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.tcp.peer_addr()
+    }
+}
+
+impl fmt::Debug for TlsStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.state.borrow();
+        f.debug_struct("TlsStream")
+            .field("tcp", &self.tcp)
+            .field("handshaking", &state.tls.is_handshaking())
+            .field("closing", &state.closing)
+            .finish()
+    }
+}
+
+/// A rustls configuration error, or a peer's bad TLS input.
+pub(super) fn invalid(e: rustls::Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("TLS: {e}"))
+}
+
+/// rustls's `UnexpectedEof` said plainly; other errors as they are.
+fn truncated(e: io::Error) -> io::Error {
+    if e.kind() != io::ErrorKind::UnexpectedEof {
+        return e;
+    }
+    let what = "the peer closed the connection without a TLS close_notify";
+    io::Error::new(io::ErrorKind::UnexpectedEof, what)
+}
