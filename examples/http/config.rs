@@ -12,4 +12,14 @@ pub struct Config {
     pub body_timeout: Duration,
     /// The longest wait for a client to take any byte of a response.
     pub send_timeout: Duration,
+    /// HTTPS: the certificate and key of `--tls-cert`/`--tls-key`.
+    pub tls: Option<TlsConfig>,
 }
+
+/// A TLS server configuration (ALPN `http/1.1`).
+#[cfg(feature = "tls")]
+pub type TlsConfig = std::sync::Arc<reel::tls::rustls::ServerConfig>;
+
+/// Built without the feature `tls`, there is no TLS configuration.
+#[cfg(not(feature = "tls"))]
+pub type TlsConfig = std::convert::Infallible;

@@ -22,7 +22,7 @@
 
 use std::future::{Future, poll_fn};
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::os::unix::fs::FileExt;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
@@ -39,6 +39,7 @@ use crate::parse::{self, Framing, Head};
 use crate::response::{Body, Response, write_head};
 use crate::routes::{App, Stats};
 use crate::target::percent_encode;
+use crate::transport::Transport;
 
 /// Files up to this size that the cache holds no bytes of are read whole
 /// into the response; larger ones are `sendfile`d, so a connection holds at
@@ -53,11 +54,12 @@ const FLUSH_AT: usize = 32 * 1024;
 const LINGER: Duration = Duration::from_secs(2);
 
 /// Serves one accepted connection until it closes.
-pub async fn serve(stream: TcpStream, peer: SocketAddr, app: Rc<App>) {
+pub async fn serve(tcp: TcpStream, peer: SocketAddr, app: Rc<App>) {
     let _open = Open::count(&app.stats);
     // Every response is one write (or a head and then whole chunks): Nagle's
     // delay would only hold back the last segment.
-    let _ = stream.set_nodelay(true);
+    let _ = tcp.set_nodelay(true);
+    let Some(stream) = Transport::accept(tcp, peer, &app.config).await else { return };
     let mut stop = pin!(app.stop.wait());
     let input = Input::new(app.buffers.clone());
     let mut conn = Conn { stream, peer, app: &app, input, out: Vec::new() };
@@ -68,7 +70,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, app: Rc<App>) {
 
 /// A connection's state between its requests.
 struct Conn<'a> {
-    stream: TcpStream,
+    stream: Transport,
     peer: SocketAddr,
     app: &'a App,
     /// What was read and not yet parsed; the read deadline.
@@ -225,10 +227,8 @@ impl Conn<'_> {
             }
             Content::File(file) => file,
         };
-        if len <= CHUNK as u64 {
-            let at = self.out.len();
-            self.out.resize(at + len as usize, 0);
-            return file.read_exact_at(&mut self.out[at..], offset);
+        if len <= CHUNK as u64 || !self.stream.can_sendfile() {
+            return self.copy_file(file, offset, len).await;
         }
         // The head (and any responses before it) shares the file's first
         // segment rather than going out as a small packet of its own.
@@ -236,10 +236,29 @@ impl Conn<'_> {
         let (limit, mut done) = (self.app.config.send_timeout, 0);
         while done < len {
             let (at, rest) = (offset + done, len - done);
-            let n = sent_within(limit, |cx| self.stream.poll_sendfile(cx, file, at, rest)).await?;
+            let tcp = self.stream.tcp();
+            let n = sent_within(limit, |cx| tcp.poll_sendfile(cx, file, at, rest)).await?;
             if n == 0 {
                 return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ended early"));
             }
+            done += n as u64;
+        }
+        Ok(())
+    }
+
+    /// Reads a file into `out`, whole if it is small; a large one through
+    /// TLS goes in `CHUNK`s, each written before the next is read, so a
+    /// connection holds at most one chunk of it.
+    async fn copy_file(&mut self, file: &std::fs::File, offset: u64, len: u64) -> io::Result<()> {
+        let mut done = 0;
+        while done < len {
+            if done > 0 {
+                self.flush().await?;
+            }
+            let n = (len - done).min(CHUNK as u64) as usize;
+            let at = self.out.len();
+            self.out.resize(at + n, 0);
+            file.read_exact_at(&mut self.out[at..], offset + done)?;
             done += n as u64;
         }
         Ok(())
@@ -266,6 +285,9 @@ impl Conn<'_> {
             done += n;
         }
         self.out.clear();
+        // Over TLS the last records may wait in the stream: out they go too.
+        let stream = &self.stream;
+        sent_within(limit, |cx| stream.poll_flush(cx).map_ok(|()| 0)).await?;
         Ok(())
     }
 
@@ -289,7 +311,10 @@ impl Conn<'_> {
     /// while it is still uploading).
     async fn close(&mut self) -> io::Result<()> {
         self.flush().await?;
-        self.stream.shutdown(Shutdown::Write)?;
+        let limit = self.app.config.send_timeout;
+        reel::time::timeout(limit, self.stream.shutdown()).await.map_err(|_| {
+            io::Error::new(io::ErrorKind::TimedOut, "the client took no byte for --send-timeout")
+        })??;
         self.input.set_deadline(LINGER);
         let mut discarded = 0;
         while discarded < 16 * CHUNK {

@@ -20,13 +20,13 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use reel::net::TcpStream;
 use reel::sync::Wait;
 use reel::time::{Sleep, sleep_until};
 
 use crate::buffers::Buffers;
 use crate::chunked;
 use crate::parse::{Framing, HEAD_LIMIT};
+use crate::transport::Transport;
 
 /// How a wait for more bytes ended.
 #[derive(Debug, PartialEq, Eq)]
@@ -130,7 +130,7 @@ impl Input {
     /// come, the deadline passes, or (if given) `stop` is set.
     pub async fn fill(
         &mut self,
-        stream: &TcpStream,
+        stream: &Transport,
         mut stop: Option<Pin<&mut Wait<'_>>>,
     ) -> io::Result<Filled> {
         if self.buf.is_empty() {
@@ -194,7 +194,7 @@ impl Input {
 
     /// `fill` for the middle of a request: end of stream is `Closed` and
     /// the deadline `408`.
-    pub async fn more(&mut self, stream: &TcpStream) -> Result<(), Halt> {
+    pub async fn more(&mut self, stream: &Transport) -> Result<(), Halt> {
         if let Some(pause) = self.pause {
             self.set_deadline(pause);
         }
@@ -210,7 +210,7 @@ impl Input {
     /// upload goes on as long as it moves, a stalled one is cut off.
     pub async fn body(
         &mut self,
-        stream: &TcpStream,
+        stream: &Transport,
         framing: Framing,
         max: u64,
         pause: Duration,
@@ -223,7 +223,7 @@ impl Input {
 
     async fn read_body(
         &mut self,
-        stream: &TcpStream,
+        stream: &Transport,
         framing: Framing,
         max: u64,
     ) -> Result<Vec<u8>, Halt> {
@@ -241,7 +241,7 @@ impl Input {
     /// Moves exactly `n` more bytes into `body`, reading as needed.
     async fn take_into(
         &mut self,
-        stream: &TcpStream,
+        stream: &Transport,
         body: &mut Vec<u8>,
         mut n: usize,
     ) -> Result<(), Halt> {
@@ -260,7 +260,7 @@ impl Input {
     /// Decodes a chunked body (see `chunked`): the decoder takes what is
     /// buffered, and what it leaves (a line not complete yet) stays pending
     /// until more is read.
-    async fn chunked(&mut self, stream: &TcpStream, max: usize) -> Result<Vec<u8>, Halt> {
+    async fn chunked(&mut self, stream: &Transport, max: usize) -> Result<Vec<u8>, Halt> {
         let mut decoder = chunked::Decoder::new(max, HEAD_LIMIT);
         let mut body = Vec::new();
         loop {

@@ -12,6 +12,13 @@
 //! cargo run --release --example http -- --help          # every flag
 //! ```
 //!
+//! HTTPS, with the feature `tls` and a certificate (ALPN `http/1.1`):
+//!
+//! ```text
+//! cargo run --release --features tls --example http -- --tls-cert cert.pem --tls-key key.pem
+//! curl --cacert ca.pem https://localhost:8080/
+//! ```
+//!
 //! Prints exactly one stdout line, `listening on http://IP:PORT`, once every
 //! worker accepts connections. Logs go to stderr (or `--log-file`); `--log`
 //! is an env_logger filter: `--log warn` silences the access log,
@@ -27,7 +34,8 @@
 //! ```
 //!
 //! The modules, in the order a request meets them: `workers` (threads,
-//! listeners, signals), `conn` (one connection's request loop), `input`
+//! listeners, signals), `conn` (one connection's request loop), `transport`
+//! (plain TCP or TLS, and the handshake), `input`
 //! (reading: buffer, timeouts, bodies), `chunked` (the chunked body
 //! decoder), `parse` (httparse and the framing rules), `target` (the
 //! request target: path, query, decoding), `routes` (the app and its
@@ -53,6 +61,7 @@ mod ranges;
 mod response;
 mod routes;
 mod target;
+mod transport;
 mod workers;
 
 use std::fs::OpenOptions;
@@ -107,6 +116,13 @@ struct Args {
     /// disconnected.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     send_timeout: f64,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first); needs
+    /// --tls-key and a build with `--features tls`.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 fn main() {
@@ -122,6 +138,10 @@ fn main() {
         header_timeout: seconds(args.header_timeout),
         body_timeout: seconds(args.body_timeout),
         send_timeout: seconds(args.send_timeout),
+        tls: tls_config(&args).unwrap_or_else(|e| {
+            eprintln!("http: {e}");
+            std::process::exit(1);
+        }),
     };
     if !args.root.is_dir() {
         eprintln!("http: --root {}: not a directory", args.root.display());
@@ -132,6 +152,23 @@ fn main() {
         eprintln!("http: {e}");
         std::process::exit(1);
     }
+}
+
+/// The TLS configuration of `--tls-cert` and `--tls-key`, if given.
+#[cfg(feature = "tls")]
+fn tls_config(args: &Args) -> std::io::Result<Option<config::TlsConfig>> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else { return Ok(None) };
+    reel::tls::server_config(cert, key, &[b"http/1.1"]).map(Some)
+}
+
+/// Without the feature `tls`, `--tls-cert` is an error that says so.
+#[cfg(not(feature = "tls"))]
+fn tls_config(args: &Args) -> std::io::Result<Option<config::TlsConfig>> {
+    if args.tls_cert.is_some() {
+        let e = "--tls-cert: this build has no TLS; build it with `--features tls`";
+        return Err(std::io::Error::new(std::io::ErrorKind::Unsupported, e));
+    }
+    Ok(None)
 }
 
 /// env_logger with `--log` as its filter, to stderr or `--log-file`.

@@ -219,6 +219,7 @@ mod tests {
                 header_timeout: Duration::from_secs(1),
                 body_timeout: Duration::from_secs(1),
                 send_timeout: Duration::from_secs(1),
+                tls: None,
             };
             let mut app = App::new(config, Files::new(&root, 16).unwrap(), 0);
             app.route("/fails", |_req| async { Err::<Response, _>("the database is down") });

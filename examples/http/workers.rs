@@ -74,7 +74,8 @@ pub fn run(host: &str, port: u16, workers: usize, root: PathBuf, config: Config)
         readies.recv().map_err(|_| io::Error::other("a worker died"))??;
     }
     let mut stdout = io::stdout();
-    writeln!(stdout, "listening on http://{}", setup.addr)?;
+    let scheme = if setup.config.tls.is_some() { "https" } else { "http" };
+    writeln!(stdout, "listening on {scheme}://{}", setup.addr)?;
     stdout.flush()?;
     for thread in threads {
         thread.join().map_err(|_| io::Error::other("a worker panicked"))??;

@@ -19,7 +19,7 @@ pub const DEADLINE: Duration = Duration::from_secs(10);
 /// A plain `cargo test` builds examples before running the tests, but
 /// `cargo test --test X` does not, and an earlier build may be stale; so the
 /// first call per example runs `cargo build --example NAME` (a no-op when the
-/// binary is fresh) with the same profile.
+/// binary is fresh) with the same profile and features.
 pub fn example_binary(name: &str) -> PathBuf {
     static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
@@ -37,8 +37,17 @@ pub fn example_binary(name: &str) -> PathBuf {
             Some("debug") | None => "dev",
             Some(other) => other,
         };
+        // The features this test was built with, so that the build neither
+        // drops them (an http without TLS) nor replaces the binary that a
+        // `cargo test --features ...` built.
+        let features: Vec<&str> = [("tls", cfg!(feature = "tls"))]
+            .into_iter()
+            .chain([("futures-io", cfg!(feature = "futures-io"))])
+            .filter_map(|(feature, on)| on.then_some(feature))
+            .collect();
         let build = Command::new(env!("CARGO"))
             .args(["build", "--quiet", "--example", name, "--profile", profile])
+            .args(["--features", &features.join(",")])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status();
         match build {

@@ -47,6 +47,8 @@ fn help_names_every_flag_and_exits_zero() {
         "--header-timeout",
         "--body-timeout",
         "--send-timeout",
+        "--tls-cert",
+        "--tls-key",
         "--help",
     ] {
         assert!(usage.contains(flag), "{flag} is not documented in:\n{usage}");
@@ -174,4 +176,16 @@ fn a_root_that_is_not_a_directory_is_reported_and_exits_non_zero() {
         assert!(stdout.is_empty(), "-r {bad}: never listening; stdout: {stdout:?}");
         assert!(stderr.contains(bad), "-r {bad}: stderr names the root: {stderr:?}");
     }
+}
+
+#[cfg(not(feature = "tls"))]
+#[test]
+fn tls_flags_in_a_build_without_tls_stop_it_and_say_how_to_get_it() {
+    let root = DocRoot::new("cli-no-tls");
+    let root_arg = root.root.to_str().expect("a UTF-8 temp path");
+    let args = ["--port", "0", "--root", root_arg, "--tls-cert", "c.pem", "--tls-key", "k.pem"];
+    let (status, stdout, stderr) = run_to_exit(&args);
+    assert_eq!(status.code(), Some(1), "stderr: {stderr}");
+    assert!(stdout.is_empty(), "no listening line: {stdout}");
+    assert!(stderr.contains("--features tls"), "stderr: {stderr}");
 }
