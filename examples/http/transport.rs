@@ -19,8 +19,9 @@ use crate::config::Config;
 /// A connection's stream.
 pub enum Transport {
     Plain(TcpStream),
+    /// Boxed: a rustls connection is about a kilobyte of state.
     #[cfg(feature = "tls")]
-    Tls(TlsStream),
+    Tls(Box<TlsStream>),
 }
 
 impl Transport {
@@ -33,7 +34,7 @@ impl Transport {
         {
             let handshake = TlsStream::accept(tcp, tls.clone());
             match reel::time::timeout(config.header_timeout, handshake).await {
-                Ok(Ok(stream)) => Some(Transport::Tls(stream)),
+                Ok(Ok(stream)) => Some(Transport::Tls(Box::new(stream))),
                 Ok(Err(e)) => {
                     log::debug!("{peer}: {e}");
                     None
