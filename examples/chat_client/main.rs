@@ -10,52 +10,51 @@
 //! cargo run --release --example chat_client -- --help
 //! ```
 //!
-//! (`nc 127.0.0.1 8889` is a client too; this one is `nc` on reel.)
-//! The protocol is in `examples/chat/PROTOCOL.md`: answer the name prompt,
-//! then type lines, `/help` for commands, `/quit` to leave.
+//! (`nc 127.0.0.1 8889` is a client too; this one is `nc` on reel, with a
+//! line editor when it runs in a terminal.) The protocol is in
+//! `examples/chat/PROTOCOL.md`: answer the name prompt, then type lines,
+//! `/help` for commands, `/quit` to leave.
 //!
-//! What it does, exactly:
+//! Two modes, chosen once by `isatty` on fds 0 and 1:
 //!
-//! - Server data is copied to stdout as it arrives, chunk by chunk, and
-//!   flushed: the prompt `Welcome! Enter your name: ` has no newline and
-//!   shows at once.
-//! - Each line read from stdin (`reel::stream::stdin()`, non-blocking) is sent
-//!   with its `\n` (one is added to a last line that lacks it).
-//! - `/quit` (any case) is sent, then the client stops reading stdin, prints
-//!   what the server still sends (its `Goodbye!`) and exits 0 when the
-//!   server closes the connection.
-//! - End of stdin (Ctrl-D, the end of a pipe or file) sends `/quit` too, so
-//!   the server announces the leave, and ends the same way.
-//! - After `/quit` the client waits at most 2 s for the server to close,
-//!   then exits 0 anyway, with a note on stderr.
+//! - In a terminal (`terminal`), the keys are read one by one in raw mode
+//!   (`tty`) and edited on an input line (`line_editor`): a prompt `> `,
+//!   Backspace, Ctrl-U, Enter; a line from the server is printed above the
+//!   half-typed one, never through it. Ctrl-C and Ctrl-D leave as `/quit`
+//!   does. The terminal's settings come back on every exit: a return, an
+//!   error, a panic, and SIGTERM, SIGHUP or SIGINT sent from outside.
+//! - Otherwise (`plain`: a pipe or a file), it is `nc`: server data is
+//!   copied to stdout as it arrives, chunk by chunk, and flushed (the prompt
+//!   `Welcome! Enter your name: ` has no newline and shows at once); each
+//!   line of stdin is sent with its `\n` (one is added to a last line that
+//!   lacks it); end of stdin sends `/quit`, so the server announces the leave.
+//!
+//! In both:
+//!
+//! - `/quit` (any case) is sent, then the client stops reading the keyboard,
+//!   prints what the server still sends (its `Goodbye!`) and exits 0 when
+//!   the server closes the connection; after at most 2 s it exits 0 anyway,
+//!   with a note on stderr.
 //! - The server closing on its own: `Server closed connection` on stdout,
 //!   exit 0. A reset (or a broken pipe) counts as the server closing: the
 //!   same line on stdout, exit 0, and the OS error as a note on stderr.
 //! - A failed connect (refused, unknown host, no answer in 10 s): exactly
-//!   `Cannot connect to HOST:PORT` on stderr, nothing on stdout, exit 1.
+//!   `Cannot connect to HOST:PORT` on stderr, nothing on stdout, exit 1,
+//!   and the terminal untouched.
 //! - Any other error (stdin or stdout failing): `chat_client: ERROR` on
 //!   stderr, exit 1. Nothing panics.
-//!
-//! The Python it mirrors:
-//!
-//! ```python
-//! reader, writer = await asyncio.open_connection(host, port)
-//! stdin = asyncio.StreamReader()
-//! await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
-//! while True:
-//!     done, _ = await asyncio.wait({reader.read(4096), stdin.readline()},
-//!                                  return_when=asyncio.FIRST_COMPLETED)
-//!     ...  # print the chunk, or send the line
-//! ```
+
+mod output;
+mod plain;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use reel::io::Stdin;
-use reel::stream::{LimitOverrun, StreamReader, StreamWriter};
-use reel::sync::{Either, select};
+use reel::stream::StreamReader;
+
+use crate::output::print;
 
 /// How long a connect may take before it counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,8 +62,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const LEAVE_TIMEOUT: Duration = Duration::from_secs(2);
 /// The most one read from the server asks for.
 const CHUNK: usize = 4096;
-/// How long to wait before retrying a write to a full, non-blocking stdout.
-const STDOUT_RETRY: Duration = Duration::from_millis(10);
 
 /// A terminal client for reel's chat server: what you type is sent, what
 /// others say is printed.
@@ -98,56 +95,17 @@ fn main() -> ExitCode {
 /// The whole session: connect, chat until someone leaves, say how it ended.
 async fn chat(host: String, port: u16) -> io::Result<ExitCode> {
     let connected = reel::timeout(CONNECT_TIMEOUT, reel::open_connection(&host, port)).await;
-    let Ok(Ok((mut server, mut writer))) = connected else {
+    let Ok(Ok((server, writer))) = connected else {
         let _ = writeln!(io::stderr(), "Cannot connect to {host}:{port}");
         return Ok(ExitCode::FAILURE);
     };
-    // Only now take fd 0: a client that cannot connect leaves it untouched.
-    let mut stdin = reel::stream::stdin()?;
+    plain::chat(server, writer).await
+}
 
-    // Talking: the server's bytes and the user's lines, whichever comes first.
-    loop {
-        // A fresh pair of futures per turn; the loser is dropped, which is
-        // safe for both: a StreamReader keeps what it has read in its buffer,
-        // and an unfinished `read` or `read_line` has taken nothing out of it.
-        let next_line = next_line(&mut stdin, &mut writer);
-        match select(server.read(CHUNK), next_line).await {
-            // Server first (select is biased to the left): its output is
-            // never starved by a fast stdin, such as a file.
-            Either::Left(Ok(chunk)) if chunk.is_empty() => return closed_by_server(None).await,
-            Either::Left(Ok(chunk)) => print(&chunk).await?,
-            Either::Left(Err(e)) if is_disconnect(&e) => return closed_by_server(Some(e)).await,
-            Either::Left(Err(e)) => return Err(e),
-
-            Either::Right(Ok(line)) if line.is_empty() => {
-                // End of stdin: leave as politely as `/quit` does.
-                if let Err(e) = writer.write(b"/quit\n") {
-                    return closed_or_failed(e).await;
-                }
-                break;
-            }
-            Either::Right(Ok(mut line)) => {
-                if !line.ends_with(b"\n") {
-                    line.push(b'\n'); // the last line of a file or pipe
-                }
-                if let Err(e) = writer.write(&line) {
-                    return closed_or_failed(e).await;
-                }
-                if line.trim_ascii().eq_ignore_ascii_case(b"/quit") {
-                    break;
-                }
-            }
-            Either::Right(Err(e)) if LimitOverrun::is(&e) => {
-                // The reader has skipped the overlong line; go on with the next.
-                let _ = writeln!(io::stderr(), "chat_client: line too long, not sent");
-            }
-            Either::Right(Err(e)) => return Err(e), // stdin failed
-        }
-    }
-
-    // Leaving: `/quit` is sent; print the goodbye until the server closes.
-    drop(stdin); // fd 0 goes back to blocking now, not at exit
-    match reel::timeout(LEAVE_TIMEOUT, print_until_closed(&mut server)).await {
+/// After `/quit`: prints what the server still sends (its goodbye) until it
+/// closes the connection, for at most `LEAVE_TIMEOUT`; exit 0 either way.
+async fn print_goodbye(server: &mut StreamReader) -> io::Result<ExitCode> {
+    match reel::timeout(LEAVE_TIMEOUT, print_until_closed(server)).await {
         Ok(result) => result?,
         Err(_elapsed) => {
             let _ = writeln!(
@@ -157,20 +115,6 @@ async fn chat(host: String, port: u16) -> io::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Waits until the writer has room (backpressure, while the other side of
-/// the `select` keeps printing the server's output), then reads the next
-/// line of stdin: empty at end of input.
-async fn next_line(
-    stdin: &mut StreamReader<Stdin>,
-    writer: &mut StreamWriter,
-) -> io::Result<Vec<u8>> {
-    // A drain fails only if the connection did; that is reported by the
-    // next `write`, which returns the same error, so the errors of this
-    // function are stdin's alone.
-    let _ = writer.drain().await;
-    stdin.read_line().await
 }
 
 /// Prints what the server sends until it closes the connection (or resets it).
@@ -208,42 +152,4 @@ fn is_disconnect(e: &io::Error) -> bool {
             | io::ErrorKind::ConnectionAborted
             | io::ErrorKind::BrokenPipe
     )
-}
-
-/// Writes `data` to stdout and flushes it, without blocking the loop.
-///
-/// In a terminal, fds 0 and 1 are usually one open file description, so
-/// while `reel::stream::stdin()` keeps fd 0 non-blocking, fd 1 is non-blocking
-/// too, and a write to a slow (or Ctrl-S paused) terminal fails with
-/// `WouldBlock` (the ground rules of `reel::io::Stdin`). reel has no async
-/// stdout, so this is the corner cut: such a write is retried after a short
-/// sleep on the loop, rather than waiting for fd 1 in the reactor. A pipe or
-/// a file as stdout never gets here.
-async fn print(mut data: &[u8]) -> io::Result<()> {
-    // `write`, not `write_all`: after an error it is known what was taken.
-    while !data.is_empty() {
-        match io::stdout().write(data) {
-            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
-            Ok(n) => data = &data[n..],
-            Err(e) => retry_later(e).await?,
-        }
-    }
-    loop {
-        match io::stdout().flush() {
-            Ok(()) => return Ok(()),
-            Err(e) => retry_later(e).await?,
-        }
-    }
-}
-
-/// Returns once a failed stdout write may be retried, or the error if it may not.
-async fn retry_later(e: io::Error) -> io::Result<()> {
-    match e.kind() {
-        io::ErrorKind::Interrupted => Ok(()),
-        io::ErrorKind::WouldBlock => {
-            reel::sleep(STDOUT_RETRY).await;
-            Ok(())
-        }
-        _ => Err(e),
-    }
 }
