@@ -44,8 +44,11 @@
 //! - Any other error (stdin or stdout failing): `chat_client: ERROR` on
 //!   stderr, exit 1. Nothing panics.
 
+mod line_editor;
 mod output;
 mod plain;
+mod terminal;
+mod tty;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -99,7 +102,11 @@ async fn chat(host: String, port: u16) -> io::Result<ExitCode> {
         let _ = writeln!(io::stderr(), "Cannot connect to {host}:{port}");
         return Ok(ExitCode::FAILURE);
     };
-    plain::chat(server, writer).await
+    if tty::is_terminal() {
+        terminal::chat(server, writer).await
+    } else {
+        plain::chat(server, writer).await
+    }
 }
 
 /// After `/quit`: prints what the server still sends (its goodbye) until it
