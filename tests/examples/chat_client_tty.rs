@@ -1,7 +1,8 @@
 //! The `chat_client` example in a real terminal: tmux runs it in a 100x30
-//! pane on a private tmux server, the test types with `send-keys` and reads
-//! the screen with `capture-pane`, against the real chat example and a std
-//! client (`Chatter`) in the same room.
+//! pane on a private tmux server (its socket in the test's own folder), the
+//! test types with `send-keys` and reads the screen with `capture-pane`,
+//! against the real chat example and a std client (`Chatter`) in the same
+//! room.
 //!
 //! The client runs under a small shell script that saves `stty -a` before
 //! and after it, and its exit status: the terminal is given back when the
@@ -27,11 +28,11 @@ const SESSION: &str = "chat";
 const POLL: Duration = Duration::from_millis(20);
 
 /// A tmux server of our own, running the client in its only pane; killed,
-/// and its files removed, on drop.
+/// and its folder removed, on drop.
 struct Pane {
-    /// The tmux socket's name (`tmux -L`), unique to this test.
-    socket: String,
-    /// The script's folder: `before`, `pid`, `status`, `after`, `done`.
+    /// This test's folder: the tmux server's socket (`tmux -S`; tmux leaves
+    /// it behind when its server exits), the script, and what the script
+    /// writes: `before`, `pid`, `status`, `after`, `done`.
     dir: PathBuf,
 }
 
@@ -40,8 +41,8 @@ impl Pane {
     fn start(server: &Server) -> Pane {
         static STARTED: AtomicUsize = AtomicUsize::new(0);
         let n = STARTED.fetch_add(1, Ordering::Relaxed);
-        let socket = format!("reel-chat-tty-{}-{n}", std::process::id());
-        let dir = std::env::temp_dir().join(&socket);
+        let name = format!("reel-chat-tty-{}-{n}", std::process::id());
+        let dir = std::env::temp_dir().join(name);
         std::fs::create_dir_all(&dir).expect("create the script's folder");
         let script = format!(
             "cd '{dir}' || exit 1\n\
@@ -55,32 +56,32 @@ impl Pane {
             port = server.addr.port(),
         );
         std::fs::write(dir.join("run.sh"), script).expect("write the script");
-        let pane = Pane { socket, dir };
+        let pane = Pane { dir };
         let run = format!("sh '{}'", pane.dir.join("run.sh").display());
         pane.tmux(&["new-session", "-d", "-s", SESSION, "-x", "100", "-y", "30", &run]);
         pane
     }
 
-    /// Runs `tmux -L SOCKET ARGS` without any config file; its output.
-    fn try_tmux(&self, args: &[&str]) -> Output {
-        let output = Command::new("tmux")
-            .args(["-f", "/dev/null", "-L", &self.socket])
+    /// Runs `tmux -S SOCKET ARGS` without any config file.
+    fn try_tmux(&self, args: &[&str]) -> std::io::Result<Output> {
+        Command::new("tmux")
+            .args(["-f", "/dev/null", "-S"])
+            .arg(self.dir.join("tmux.sock"))
             .args(args)
             .env_remove("TMUX") // in case the tests themselves run in tmux
-            .output();
-        match output {
+            .output()
+    }
+
+    /// [`Pane::try_tmux`], which must succeed; its stdout.
+    fn tmux(&self, args: &[&str]) -> String {
+        let output = match self.try_tmux(args) {
             Ok(output) => output,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
                 "tmux is not installed: this test drives chat_client in a terminal \
                  through tmux (apt-get install tmux; .ci/run installs it)"
             ),
             Err(e) => panic!("run tmux: {e}"),
-        }
-    }
-
-    /// [`Pane::try_tmux`], which must succeed; its stdout.
-    fn tmux(&self, args: &[&str]) -> String {
-        let output = self.try_tmux(args);
+        };
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "tmux {args:?}: {}: {stderr}", output.status);
         String::from_utf8_lossy(&output.stdout).into_owned()
