@@ -247,6 +247,7 @@ fn ctrl_c_leaves_and_gives_the_terminal_back() {
     pane.wait_for_input_line("> unsent");
     pane.press(&["C-c"]);
     assert_eq!(bob.line(), left_chat("alice"));
+    server.expect_log(&["(alice) left: quit"]); // by /quit, not by a closed socket
     let (status, changed) = pane.finished();
     assert_eq!(status, 0, "exit status");
     assert_eq!(changed, Vec::<String>::new(), "terminal settings changed by the client");
@@ -264,6 +265,7 @@ fn sigterm_leaves_and_gives_the_terminal_back() {
     let killed = Command::new("kill").args(["-TERM", pid.trim()]).status().expect("run kill");
     assert!(killed.success(), "kill -TERM {pid}");
     assert_eq!(bob.line(), left_chat("alice"));
+    server.expect_log(&["(alice) left: quit"]); // by /quit, not by a closed socket
     let (status, changed) = pane.finished();
     assert_eq!(status, 128 + 15, "exit status");
     assert_eq!(changed, Vec::<String>::new(), "terminal settings changed by the client");
