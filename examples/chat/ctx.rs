@@ -9,6 +9,7 @@ use crate::memory::Sessions;
 use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
 use crate::stop::Stop;
+use crate::transport::TlsConfig;
 
 /// What every session shares.
 pub struct Ctx {
@@ -19,12 +20,15 @@ pub struct Ctx {
     pub rate: u32,
     /// Every session from accept to close, for `memory`.
     pub sessions: Sessions,
+    /// TLS (`--tls-cert`, `--tls-key`): every client makes a handshake.
+    pub tls: Option<TlsConfig>,
 }
 
 impl Ctx {
-    pub fn new(chat: Chat, max_message: usize, rate: u32) -> Ctx {
+    pub fn new(chat: Chat, max_message: usize, rate: u32, tls: Option<TlsConfig>) -> Ctx {
         let chat = RefCell::new(chat);
-        Ctx { chat, stop: Stop::new(), max_message, rate, sessions: Sessions::default() }
+        let sessions = Sessions::default();
+        Ctx { chat, stop: Stop::new(), max_message, rate, sessions, tls }
     }
 }
 

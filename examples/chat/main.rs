@@ -9,6 +9,10 @@
 //! nc 127.0.0.1 8889                                  # or any line-based client
 //! ```
 //!
+//! Over TLS (the feature `tls`): `cargo run --release --features tls
+//! --example chat -- --tls-cert cert.pem --tls-key key.pem`, and
+//! `chat_client --tls --cacert ca.pem` (or `openssl s_client`).
+//!
 //! Prints exactly one stdout line, `listening on IP:PORT`, once it accepts
 //! connections; logs on stderr (`RUST_LOG`, default `info`).
 //!
@@ -32,8 +36,10 @@ mod protocol;
 mod rate;
 mod session;
 mod stop;
+mod transport;
 
 use std::io::{self, Write};
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -70,6 +76,14 @@ struct Args {
     /// On SIGINT/SIGTERM, wait this many seconds for goodbyes to go out.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     grace: f64,
+    /// Serve over TLS with this certificate chain (PEM, leaf first); needs
+    /// --tls-key and a build with `--features tls`. Clients connect with
+    /// `chat_client --tls --cacert CA.pem`.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 }
 
 fn main() {
@@ -96,7 +110,8 @@ async fn serve(args: Args) -> io::Result<()> {
     // inside it for "Message too long" to be exact.
     let max_message = args.max_message.min(session::LINE_LIMIT - 2);
     let chat = Chat::new(args.history, notices_due.clone());
-    let ctx = Rc::new(Ctx::new(chat, max_message, args.rate));
+    let tls = tls_config(&args)?;
+    let ctx = Rc::new(Ctx::new(chat, max_message, args.rate, tls));
     reel::spawn(say_gathered_notices(ctx.clone(), notices_due));
     let shared = ctx.clone();
     let server = start_tcp_server(
@@ -104,6 +119,9 @@ async fn serve(args: Args) -> io::Result<()> {
         ServerOptions::new(),
         move |stream, peer| session::serve(stream, peer, shared.clone()),
     )?;
+    if ctx.tls.is_some() {
+        log::info!("clients connect over TLS");
+    }
     println!("listening on {}", server.local_addrs()[0]);
     io::stdout().flush()?;
 
@@ -121,6 +139,23 @@ async fn serve(args: Args) -> io::Result<()> {
     let report = server.shutdown(grace).await;
     log::info!("stopped: {} sessions ended, {} cancelled", report.finished, report.cancelled);
     Ok(())
+}
+
+/// The TLS configuration of `--tls-cert` and `--tls-key`, if given.
+#[cfg(feature = "tls")]
+fn tls_config(args: &Args) -> io::Result<Option<transport::TlsConfig>> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else { return Ok(None) };
+    reel::tls::server_config(cert, key, &[]).map(Some)
+}
+
+/// Without the feature `tls`, `--tls-cert` is an error that says so.
+#[cfg(not(feature = "tls"))]
+fn tls_config(args: &Args) -> io::Result<Option<transport::TlsConfig>> {
+    if args.tls_cert.is_some() {
+        let e = "--tls-cert: this build has no TLS; build it with `--features tls`";
+        return Err(io::Error::new(io::ErrorKind::Unsupported, e));
+    }
+    Ok(None)
 }
 
 /// Says the notices big rooms gather, at most once per `GATHER`: the first

@@ -36,8 +36,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use reel::JoinHandle;
-use reel::net::OwnedWriteHalf;
 use reel::sync::Event;
+
+use crate::transport::WriteSide;
 
 /// The most a client may have queued (in the process, past the kernel's
 /// socket buffer): half a megabyte of chat is minutes of reading for a
@@ -103,7 +104,7 @@ pub struct Outbox {
 
 impl Outbox {
     /// Starts the writer task for `write`; returns the outbox and the task.
-    pub fn start(write: OwnedWriteHalf) -> (Outbox, WriterTask) {
+    pub fn start(write: WriteSide) -> (Outbox, WriterTask) {
         let queue = Rc::new(RefCell::new(Queue {
             lines: VecDeque::new(),
             head_written: 0,
@@ -196,13 +197,13 @@ impl Drop for WriterTask {
     }
 }
 
-async fn write_out(queue: Rc<RefCell<Queue>>, write: OwnedWriteHalf) {
+async fn write_out(queue: Rc<RefCell<Queue>>, write: WriteSide) {
     // Ended or cancelled: refuse later sends and free what is queued. The
     // write half is dropped with this future, which sends FIN.
     let _gone = MarkGone(queue.clone());
     if poll_fn(|cx| poll_write_queue(&queue, &write, cx)).await.is_ok() {
         // The peer may be gone already (ENOTCONN): nothing left to tell it.
-        let _ = write.shutdown();
+        let _ = write.close(CLOSE_WAIT).await;
     }
 }
 
@@ -210,7 +211,7 @@ async fn write_out(queue: Rc<RefCell<Queue>>, write: OwnedWriteHalf) {
 /// queue is empty and every `Outbox` dropped.
 fn poll_write_queue(
     queue: &RefCell<Queue>,
-    write: &OwnedWriteHalf,
+    write: &WriteSide,
     cx: &mut Context<'_>,
 ) -> Poll<io::Result<()>> {
     let mut queue = queue.borrow_mut();
@@ -233,6 +234,9 @@ fn poll_write_queue(
         queue.consume(written);
     }
 }
+
+/// How long a TLS client may take to accept our `close_notify`.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// The most one write gathers from several queued lines.
 const BATCH_BYTES: usize = 16 * 1024;

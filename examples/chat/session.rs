@@ -19,6 +19,7 @@ use crate::outbox::Outbox;
 use crate::protocol::{self, Input};
 use crate::rate::TokenBucket;
 use crate::stop;
+use crate::transport::{self, ReadSide};
 
 /// The longest line read whole; longer ones are refused without buffering.
 pub const LINE_LIMIT: usize = 4096;
@@ -63,9 +64,11 @@ impl Ending {
 
 /// Serves one connection from accept to close.
 pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
+    let Some((read, write)) = transport::accept(stream, peer, ctx.tls.as_ref()).await else {
+        return;
+    };
     let _live = ctx.sessions.enter();
     let answering = ctx.stop.enter();
-    let (read, write) = stream.into_split();
     let (outbox, writer) = Outbox::start(write);
     let mut conn = Conn { reader: StreamReader::with_limit(read, LINE_LIMIT), outbox, owed: None };
     let session = ctx.chat.borrow_mut().new_session();
@@ -106,7 +109,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
 
 /// One connection's input and output.
 struct Conn {
-    reader: StreamReader,
+    reader: StreamReader<ReadSide>,
     outbox: Outbox,
     /// Once stopping: bytes of input received before the stop and not yet
     /// handled. `None` until the session sees the stop.

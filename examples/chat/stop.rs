@@ -20,6 +20,8 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use reel::stream::{LimitOverrun, StreamReader};
+
+use crate::transport::ReadSide;
 use reel::sync::Event;
 
 /// The most received input a session answers at the stop, in bytes.
@@ -107,7 +109,7 @@ impl Drop for Answering<'_> {
 /// Bytes received and not yet handled when a session sees the stop: those
 /// its reader holds, and those in the socket (up to `OWED_AT_MOST`), which
 /// `try_peek` finds even before the loop has heard of them.
-pub fn owed_at_stop(reader: &StreamReader) -> usize {
+pub fn owed_at_stop(reader: &StreamReader<ReadSide>) -> usize {
     let socket = reader.get_ref();
     let mut in_kernel = 0;
     if socket.input_waiting() {
@@ -120,7 +122,7 @@ pub fn owed_at_stop(reader: &StreamReader) -> usize {
 /// down; `None` once it is all handled, the peer has closed, a line never
 /// ended, or the time is up.
 pub async fn owed_line(
-    reader: &mut StreamReader,
+    reader: &mut StreamReader<ReadSide>,
     owed: &mut usize,
     stop: &Stop,
 ) -> Option<io::Result<Vec<u8>>> {
@@ -150,6 +152,6 @@ pub async fn owed_line(
 /// FIN and not a reset that could destroy what we sent last. It waits with
 /// no buffer until something arrives, so 10,000 clients leaving at once
 /// cost no read buffers.
-pub async fn linger(reader: &mut StreamReader) {
+pub async fn linger(reader: &mut StreamReader<ReadSide>) {
     let _ = reader.get_ref().discard_until_eof(LINGER).await;
 }

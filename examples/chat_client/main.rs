@@ -10,6 +10,10 @@
 //! cargo run --release --example chat_client -- --help
 //! ```
 //!
+//! Over TLS, to a server started with `--tls-cert` (the feature `tls`):
+//! `cargo run --release --features tls --example chat_client -- --tls
+//! --cacert ca.pem localhost 8889`.
+//!
 //! (`nc 127.0.0.1 8889` is a client too; this one is `nc` on reel, with a
 //! line editor when it runs in a terminal.) The protocol is in
 //! `examples/chat/PROTOCOL.md`: answer the name prompt, then type lines,
@@ -55,9 +59,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use reel::stream::StreamReader;
+use reel::io::{AsyncRead, AsyncWrite};
+use reel::stream::{StreamReader, StreamWriter};
 
 use crate::output::print;
+
+/// The server's side of the conversation: a plain or a TLS connection.
+type Reader = StreamReader<Box<dyn AsyncRead>>;
+/// Our side of it.
+type Writer = StreamWriter<Box<dyn AsyncWrite>>;
 
 /// How long a connect may take before it counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -80,12 +90,20 @@ struct Args {
     /// The chat server's port.
     #[arg(default_value_t = 8889)]
     port: u16,
+    /// Connect over TLS (a server started with --tls-cert); needs --cacert
+    /// and a build with `--features tls`.
+    #[arg(long, requires = "cacert")]
+    tls: bool,
+    /// Trust the certificates in this PEM file (a CA, or the server's own)
+    /// and no others, as `curl --cacert` does.
+    #[arg(long, value_name = "PEM", requires = "tls")]
+    cacert: Option<std::path::PathBuf>,
 }
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let args = Args::parse();
-    match reel::run(chat(args.host, args.port)) {
+    match reel::run(chat(args)) {
         Ok(code) => code,
         Err(e) => {
             // `eprintln!` would panic if stderr failed; a failed note is dropped.
@@ -96,11 +114,23 @@ fn main() -> ExitCode {
 }
 
 /// The whole session: connect, chat until someone leaves, say how it ended.
-async fn chat(host: String, port: u16) -> io::Result<ExitCode> {
-    let connected = reel::timeout(CONNECT_TIMEOUT, reel::open_connection(&host, port)).await;
-    let Ok(Ok((server, writer))) = connected else {
-        let _ = writeln!(io::stderr(), "Cannot connect to {host}:{port}");
-        return Ok(ExitCode::FAILURE);
+async fn chat(args: Args) -> io::Result<ExitCode> {
+    let (host, port) = (args.host.as_str(), args.port);
+    let connected = match args.tls {
+        true => reel::timeout(CONNECT_TIMEOUT, connect_tls(&args)?).await,
+        false => reel::timeout(CONNECT_TIMEOUT, connect(host, port)).await,
+    };
+    let (server, writer) = match connected {
+        Ok(Ok(pair)) => pair,
+        // A TLS failure says why (an unknown CA, a name that does not match).
+        Ok(Err(e)) if e.kind() == io::ErrorKind::InvalidData => {
+            let _ = writeln!(io::stderr(), "Cannot connect to {host}:{port}: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Ok(Err(_)) | Err(_) => {
+            let _ = writeln!(io::stderr(), "Cannot connect to {host}:{port}");
+            return Ok(ExitCode::FAILURE);
+        }
     };
     if tty::is_terminal() {
         terminal::chat(server, writer).await
@@ -109,9 +139,40 @@ async fn chat(host: String, port: u16) -> io::Result<ExitCode> {
     }
 }
 
+/// A plain TCP connection's reader and writer.
+async fn connect(host: &str, port: u16) -> io::Result<(Reader, Writer)> {
+    let (read, write) = reel::net::TcpStream::connect((host, port)).await?.into_split();
+    Ok((StreamReader::new(Box::new(read)), StreamWriter::new(Box::new(write))))
+}
+
+/// A TLS connection's reader and writer, trusting `--cacert` only. The
+/// configuration is read first, so a bad PEM file is its own error.
+#[cfg(feature = "tls")]
+fn connect_tls(
+    args: &Args,
+) -> io::Result<impl std::future::Future<Output = io::Result<(Reader, Writer)>> + use<>> {
+    let ca = args.cacert.clone().unwrap_or_default();
+    let config = reel::tls::client_config(ca, &[])?;
+    let host = args.host.clone();
+    let port = args.port;
+    Ok(async move {
+        let (read, write) = reel::tls::connect(&host, port, config).await?.into_split();
+        let reader: Reader = StreamReader::new(Box::new(read));
+        let writer: Writer = StreamWriter::new(Box::new(write));
+        Ok((reader, writer))
+    })
+}
+
+/// Without the feature `tls`, `--tls` is an error that says so.
+#[cfg(not(feature = "tls"))]
+fn connect_tls(_args: &Args) -> io::Result<std::future::Ready<io::Result<(Reader, Writer)>>> {
+    let e = "--tls: this build has no TLS; build it with `--features tls`";
+    Err(io::Error::new(io::ErrorKind::Unsupported, e))
+}
+
 /// After `/quit`: prints what the server still sends (its goodbye) until it
 /// closes the connection, for at most `LEAVE_TIMEOUT`; exit 0 either way.
-async fn print_goodbye(server: &mut StreamReader) -> io::Result<ExitCode> {
+async fn print_goodbye(server: &mut Reader) -> io::Result<ExitCode> {
     match reel::timeout(LEAVE_TIMEOUT, print_until_closed(server)).await {
         Ok(result) => result?,
         Err(_elapsed) => {
@@ -125,7 +186,7 @@ async fn print_goodbye(server: &mut StreamReader) -> io::Result<ExitCode> {
 }
 
 /// Prints what the server sends until it closes the connection (or resets it).
-async fn print_until_closed(server: &mut StreamReader) -> io::Result<()> {
+async fn print_until_closed(server: &mut Reader) -> io::Result<()> {
     loop {
         match server.read(CHUNK).await {
             Ok(chunk) if chunk.is_empty() => return Ok(()),

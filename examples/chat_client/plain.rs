@@ -16,15 +16,17 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use reel::io::Stdin;
-use reel::stream::{LimitOverrun, StreamReader, StreamWriter};
+use reel::stream::{LimitOverrun, StreamReader};
 use reel::sync::{Either, select};
 
 use crate::output::print;
-use crate::{CHUNK, closed_by_server, closed_or_failed, is_disconnect, print_goodbye};
+use crate::{
+    CHUNK, Reader, Writer, closed_by_server, closed_or_failed, is_disconnect, print_goodbye,
+};
 
 /// Talks until someone leaves: the server's chunks are printed, stdin's
 /// lines sent.
-pub async fn chat(mut server: StreamReader, mut writer: StreamWriter) -> io::Result<ExitCode> {
+pub async fn chat(mut server: Reader, mut writer: Writer) -> io::Result<ExitCode> {
     // Only now take fd 0: a client that cannot connect leaves it untouched.
     let mut stdin = reel::stream::stdin()?;
 
@@ -76,10 +78,7 @@ pub async fn chat(mut server: StreamReader, mut writer: StreamWriter) -> io::Res
 /// Waits until the writer has room (backpressure, while the other side of
 /// the `select` keeps printing the server's output), then reads the next
 /// line of stdin: empty at end of input.
-async fn next_line(
-    stdin: &mut StreamReader<Stdin>,
-    writer: &mut StreamWriter,
-) -> io::Result<Vec<u8>> {
+async fn next_line(stdin: &mut StreamReader<Stdin>, writer: &mut Writer) -> io::Result<Vec<u8>> {
     // A drain fails only if the connection did; that is reported by the
     // next `write`, which returns the same error, so the errors of this
     // function are stdin's alone.

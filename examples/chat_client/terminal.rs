@@ -35,13 +35,14 @@ use std::task::Poll;
 
 use reel::io::Stdin;
 use reel::signal::{SignalKind, Signals, signal};
-use reel::stream::{StreamReader, StreamWriter};
 use reel::sync::{Either, select};
 
 use crate::line_editor::LineEditor;
 use crate::output::print;
 use crate::tty::{self, RawMode};
-use crate::{CHUNK, closed_by_server, closed_or_failed, is_disconnect, print_goodbye};
+use crate::{
+    CHUNK, Reader, Writer, closed_by_server, closed_or_failed, is_disconnect, print_goodbye,
+};
 
 /// The most one read from the keyboard takes (a paste comes in pieces).
 const KEYS: usize = 1024;
@@ -67,7 +68,7 @@ enum Next {
 
 /// Talks until someone leaves, in raw mode; the terminal is restored
 /// before the goodbye is printed, and on every return.
-pub async fn chat(mut server: StreamReader, mut writer: StreamWriter) -> io::Result<ExitCode> {
+pub async fn chat(mut server: Reader, mut writer: Writer) -> io::Result<ExitCode> {
     // In this order, so that they drop the other way round: the keyboard
     // leaves the loop (fd 0 blocking again), the terminal is restored, and
     // only then can a signal's default action end the process.
@@ -113,9 +114,9 @@ pub async fn chat(mut server: StreamReader, mut writer: StreamWriter) -> io::Res
 /// which the next `write` reports).
 async fn next_event(
     stops: &mut Stops,
-    server: &mut StreamReader,
+    server: &mut Reader,
     keyboard: &mut Stdin,
-    writer: &mut StreamWriter,
+    writer: &mut Writer,
     buf: &mut [u8],
 ) -> Event {
     let keys = async {
@@ -150,7 +151,7 @@ async fn on_server(chunk: io::Result<Vec<u8>>, editor: &mut LineEditor) -> Next 
 }
 
 /// Keys go through the editor: its lines are sent, its screen drawn.
-async fn on_keys(keys: &[u8], editor: &mut LineEditor, writer: &mut StreamWriter) -> Next {
+async fn on_keys(keys: &[u8], editor: &mut LineEditor, writer: &mut Writer) -> Next {
     let typed = editor.keys(keys);
     for line in &typed.lines {
         if let Err(e) = writer.write(line) {
@@ -170,7 +171,7 @@ async fn on_keys(keys: &[u8], editor: &mut LineEditor, writer: &mut StreamWriter
 async fn leave_on_signal(
     kind: SignalKind,
     editor: &mut LineEditor,
-    writer: &mut StreamWriter,
+    writer: &mut Writer,
 ) -> SignalKind {
     let _ = print(&editor.finish()).await;
     let _ = writeln!(io::stderr(), "chat_client: {kind}: leaving the chat");

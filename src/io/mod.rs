@@ -50,6 +50,29 @@ pub trait AsyncWrite {
     fn shutdown(&mut self) -> io::Result<()>;
 }
 
+/// A boxed source reads as what it holds, so one `StreamReader<Box<dyn
+/// AsyncRead>>` type can carry a plain or a TLS connection.
+impl<T: AsyncRead + ?Sized> AsyncRead for Box<T> {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        (**self).poll_read(cx, buf)
+    }
+}
+
+/// A boxed sink writes as what it holds (see the `AsyncRead` impl above).
+impl<T: AsyncWrite + ?Sized> AsyncWrite for Box<T> {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        (**self).poll_write(cx, buf)
+    }
+
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        (**self).poll_flush(cx)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        (**self).shutdown()
+    }
+}
+
 impl AsyncRead for TcpStream {
     fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         TcpStream::poll_read(self, cx, buf)

@@ -12,6 +12,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use super::TlsStream;
 use crate::io::{AsyncRead, AsyncWrite};
@@ -50,6 +51,17 @@ impl TlsReadHalf {
         self.stream.peer_addr()
     }
 
+    /// The stream both halves share.
+    pub fn get_ref(&self) -> &TlsStream {
+        &self.stream
+    }
+
+    /// Reads and drops until the peer ends, for at most `within` (see
+    /// [`TlsStream::discard_until_eof`]).
+    pub async fn discard_until_eof(&self, within: Duration) -> io::Result<u64> {
+        self.stream.discard_until_eof(within).await
+    }
+
     /// The protocol agreed by ALPN, if any.
     pub fn alpn_protocol(&self) -> Option<Vec<u8>> {
         self.stream.alpn_protocol()
@@ -60,6 +72,11 @@ impl TlsWriteHalf {
     /// The remote address.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.peer_addr()
+    }
+
+    /// The stream both halves share.
+    pub fn get_ref(&self) -> &TlsStream {
+        &self.stream
     }
 }
 

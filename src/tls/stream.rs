@@ -9,6 +9,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 
@@ -216,6 +217,31 @@ impl TlsStream {
     pub async fn shutdown(&self) -> io::Result<()> {
         self.close();
         poll_fn(|cx| self.poll_flush(cx)).await
+    }
+
+    /// Reads and drops plaintext until the peer ends the stream, for at
+    /// most `within`: a lingering close, after [`close`](Self::close) (see
+    /// [`TcpStream::discard_until_eof`]). Returns the bytes dropped; an end
+    /// without `close_notify` counts as an end here.
+    pub async fn discard_until_eof(&self, within: Duration) -> io::Result<u64> {
+        let mut dropped = 0;
+        let discard = poll_fn(|cx| {
+            let mut buf = [0; 4096];
+            loop {
+                match std::task::ready!(self.poll_read(cx, &mut buf)) {
+                    Ok(0) => return Poll::Ready(Ok(())),
+                    Ok(n) => dropped += n as u64,
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                        return Poll::Ready(Ok(()));
+                    }
+                    Err(e) => return Poll::Ready(Err(e)),
+                }
+            }
+        });
+        match crate::time::timeout(within, discard).await {
+            Ok(result) => result.map(|()| dropped),
+            Err(_) => Ok(dropped),
+        }
     }
 
     /// True if plaintext is decrypted and waiting, or the socket holds
