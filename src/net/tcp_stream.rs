@@ -184,6 +184,21 @@ impl TcpStream {
         self.registration.try_io(Direction::Write, || (&self.io).write(buf))
     }
 
+    /// Writes from several buffers in one `writev`, without waiting:
+    /// `WouldBlock` if nothing fits. TLS sends a flight of records this way.
+    pub fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.registration.try_io(Direction::Write, || (&self.io).write_vectored(bufs))
+    }
+
+    /// [`poll_write`](Self::poll_write) from several buffers, in one `writev`.
+    pub fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.registration.poll_io(cx, Direction::Write, || (&self.io).write_vectored(bufs))
+    }
+
     /// The poll behind [`read`](Self::read). An empty `buf` reads nothing.
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         if buf.is_empty() {

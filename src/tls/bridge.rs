@@ -47,6 +47,18 @@ impl io::Write for Writer<'_, '_> {
         }
     }
 
+    /// rustls hands over its records as a list of buffers: one `writev`
+    /// sends a whole handshake flight, where `write` would take one each.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        let Some(cx) = self.cx.as_deref_mut() else {
+            return self.tcp.try_write_vectored(bufs);
+        };
+        match self.tcp.poll_write_vectored(cx, bufs) {
+            Poll::Ready(written) => written,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
