@@ -25,7 +25,7 @@
 //! drains its outgoing one into any `io::Write`, and
 //! `process_new_packets` is `SSLObject.do_handshake`/`read` in one. So
 //! [`TlsStream`] is a `TcpStream` beside a `rustls::Connection`, and its
-//! poll functions (in `stream.rs`, the only place that moves TLS bytes)
+//! poll functions (in `stream.rs`, where TLS bytes move)
 //! hand rustls the socket's non-blocking reads and writes in the shape of
 //! `io::Read`/`io::Write` (`bridge.rs`): a `WouldBlock` there parks the
 //! task on the reactor exactly as a plain socket read does.
