@@ -55,7 +55,10 @@ pub async fn accept(
     };
     #[cfg(feature = "tls")]
     {
-        let handshake = TlsStream::accept(tcp, tls.clone());
+        // Boxed: the handshake holds a rustls connection (about a
+        // kilobyte), which would otherwise stay in every session's future
+        // for its whole life, plain ones included.
+        let handshake = Box::pin(TlsStream::accept(tcp, tls.clone()));
         match reel::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
             Ok(Ok(stream)) => {
                 let (read, write) = stream.into_split();

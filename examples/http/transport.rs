@@ -32,7 +32,10 @@ impl Transport {
         let Some(tls) = &config.tls else { return Some(Transport::Plain(tcp)) };
         #[cfg(feature = "tls")]
         {
-            let handshake = TlsStream::accept(tcp, tls.clone());
+            // Boxed: the handshake holds a rustls connection (about a
+            // kilobyte), which would otherwise stay in every session's future
+            // for its whole life, plain ones included.
+            let handshake = Box::pin(TlsStream::accept(tcp, tls.clone()));
             match reel::time::timeout(config.header_timeout, handshake).await {
                 Ok(Ok(stream)) => Some(Transport::Tls(Box::new(stream))),
                 Ok(Err(e)) => {

@@ -98,8 +98,10 @@ mod tls {
         {
             let Tls { config, handshake_timeout: limit } = self;
             async move {
-                let tls = match crate::time::timeout(limit, TlsStream::accept(stream, config)).await
-                {
+                // Boxed, so that the handler's future does not carry the
+                // handshake's space (a rustls connection) all its life.
+                let handshake = Box::pin(TlsStream::accept(stream, config));
+                let tls = match crate::time::timeout(limit, handshake).await {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(e)) => return log::info!(target: "reel", "{peer}: {e}"),
                     Err(_) => return log::info!(target: "reel", "{peer}: TLS handshake timed out"),
