@@ -66,7 +66,8 @@
 # (perf stat -e task-clock,raw_syscalls:sys_enter -p PID over the load; for
 # nginx the master's and worker's PIDs), and how busy the server's CPU was.
 # Writes bench/results/http.csv and, with CHART=1 (the default),
-# bench/results/http.png.
+# doc/bench-http.png (outside bench/, so that the crate package, which
+# leaves the bench package out, carries the image the README shows).
 # Environment: DURATION (10), ROUNDS (3), CONNS (100), CHART (1), PAIRS (the
 # pairs above, as "hello:hyper 1k:nginx ..."), KEEP.
 set -euo pipefail
@@ -457,7 +458,7 @@ http_report() {
     cp "$csv" bench/results/http.csv
     echo
     echo "wrote bench/results/http.csv"
-    if [[ "${CHART:-1}" == 1 ]]; then http_chart bench/results/http.csv bench/results/http.png; fi
+    if [[ "${CHART:-1}" == 1 ]]; then http_chart bench/results/http.csv doc/bench-http.png; fi
 }
 
 # http_chart CSV PNG: one bar chart per test and metric, with matplotlib.
