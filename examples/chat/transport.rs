@@ -55,21 +55,13 @@ pub async fn accept(
     };
     #[cfg(feature = "tls")]
     {
-        // Boxed: the handshake holds a rustls connection (about a
-        // kilobyte), which would otherwise stay in every session's future
-        // for its whole life, plain ones included.
-        let handshake = Box::pin(TlsStream::accept(tcp, tls.clone()));
-        match reel::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
-            Ok(Ok(stream)) => {
+        match TlsStream::accept_within(tcp, tls.clone(), HANDSHAKE_TIMEOUT).await {
+            Ok(stream) => {
                 let (read, write) = stream.into_split();
                 Some((ReadSide::Tls(read), WriteSide::Tls(write)))
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 log::info!("{peer}: {e}");
-                None
-            }
-            Err(_) => {
-                log::info!("{peer}: no TLS handshake within {HANDSHAKE_TIMEOUT:?}");
                 None
             }
         }

@@ -227,7 +227,7 @@ impl Conn<'_> {
             }
             Content::File(file) => file,
         };
-        if len <= CHUNK as u64 || !self.stream.can_sendfile() {
+        if len <= CHUNK as u64 || self.stream.is_tls() {
             return self.copy_file(file, offset, len).await;
         }
         // The head (and any responses before it) shares the file's first
@@ -285,9 +285,11 @@ impl Conn<'_> {
             done += n;
         }
         self.out.clear();
-        // Over TLS the last records may wait in the stream: out they go too.
-        let stream = &self.stream;
-        sent_within(limit, |cx| stream.poll_flush(cx).map_ok(|()| 0)).await?;
+        if self.stream.is_tls() {
+            // The last records may wait in the TLS stream: out they go too.
+            let stream = &self.stream;
+            sent_within(limit, |cx| stream.poll_flush(cx).map_ok(|()| 0)).await?;
+        }
         Ok(())
     }
 
@@ -311,10 +313,7 @@ impl Conn<'_> {
     /// while it is still uploading).
     async fn close(&mut self) -> io::Result<()> {
         self.flush().await?;
-        let limit = self.app.config.send_timeout;
-        reel::time::timeout(limit, self.stream.shutdown()).await.map_err(|_| {
-            io::Error::new(io::ErrorKind::TimedOut, "the client took no byte for --send-timeout")
-        })??;
+        self.stream.shutdown(self.app.config.send_timeout).await?;
         self.input.set_deadline(LINGER);
         let mut discarded = 0;
         while discarded < 16 * CHUNK {

@@ -9,6 +9,7 @@
 use std::io;
 use std::net::{Shutdown, SocketAddr};
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use reel::net::TcpStream;
 #[cfg(feature = "tls")]
@@ -32,18 +33,11 @@ impl Transport {
         let Some(tls) = &config.tls else { return Some(Transport::Plain(tcp)) };
         #[cfg(feature = "tls")]
         {
-            // Boxed: the handshake holds a rustls connection (about a
-            // kilobyte), which would otherwise stay in every session's future
-            // for its whole life, plain ones included.
-            let handshake = Box::pin(TlsStream::accept(tcp, tls.clone()));
-            match reel::time::timeout(config.header_timeout, handshake).await {
-                Ok(Ok(stream)) => Some(Transport::Tls(Box::new(stream))),
-                Ok(Err(e)) => {
+            let limit = config.header_timeout;
+            match TlsStream::accept_within(tcp, tls.clone(), limit).await {
+                Ok(stream) => Some(Transport::Tls(Box::new(stream))),
+                Err(e) => {
                     log::debug!("{peer}: {e}");
-                    None
-                }
-                Err(_) => {
-                    log::debug!("{peer}: no TLS handshake within --header-timeout");
                     None
                 }
             }
@@ -64,10 +58,10 @@ impl Transport {
         }
     }
 
-    /// Whether files can go with `sendfile`: not through TLS, which must
-    /// encrypt them in user space.
-    pub fn can_sendfile(&self) -> bool {
-        matches!(self, Transport::Plain(_))
+    /// Whether this is TLS: files cannot go with `sendfile` (they must be
+    /// encrypted in user space), and writes leave records to flush.
+    pub fn is_tls(&self) -> bool {
+        !matches!(self, Transport::Plain(_))
     }
 
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
@@ -120,12 +114,21 @@ impl Transport {
         }
     }
 
-    /// Ends the sending direction: FIN, after `close_notify` over TLS.
-    pub async fn shutdown(&self) -> io::Result<()> {
+    /// Ends the sending direction: FIN at once; over TLS `close_notify`
+    /// first, which waits for the socket at most `within`.
+    pub async fn shutdown(&self, within: Duration) -> io::Result<()> {
         match self {
-            Transport::Plain(tcp) => tcp.shutdown(Shutdown::Write),
+            Transport::Plain(tcp) => {
+                let _ = within;
+                tcp.shutdown(Shutdown::Write)
+            }
             #[cfg(feature = "tls")]
-            Transport::Tls(tls) => tls.shutdown().await,
+            Transport::Tls(tls) => {
+                reel::time::timeout(within, tls.shutdown()).await.map_err(|_| {
+                    let e = "the client took no byte for --send-timeout";
+                    io::Error::new(io::ErrorKind::TimedOut, e)
+                })?
+            }
         }
     }
 }

@@ -23,9 +23,9 @@ pub(super) type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> Pin<Box<dyn Future
 /// parameter) plain TCP or [TLS](Self::tls).
 #[derive(Default)]
 pub struct ServerOptions<S = Plain> {
-    max_connections: Option<usize>,
-    refuse: Option<Handler>,
-    reuse_port: bool,
+    pub(super) max_connections: Option<usize>,
+    pub(super) refuse: Option<Handler>,
+    pub(super) reuse_port: bool,
     security: S,
 }
 
@@ -72,18 +72,6 @@ impl<S> ServerOptions<S> {
     pub(super) fn into_plain(self) -> (ServerOptions, S) {
         let ServerOptions { max_connections, refuse, reuse_port, security } = self;
         (ServerOptions { max_connections, refuse, reuse_port, security: Plain }, security)
-    }
-
-    pub(super) fn limit(&self) -> Option<usize> {
-        self.max_connections
-    }
-
-    pub(super) fn refusal(&self) -> Option<&Handler> {
-        self.refuse.as_ref()
-    }
-
-    pub(super) fn reuse_port_set(&self) -> bool {
-        self.reuse_port
     }
 }
 

@@ -98,13 +98,9 @@ mod tls {
         {
             let Tls { config, handshake_timeout: limit } = self;
             async move {
-                // Boxed, so that the handler's future does not carry the
-                // handshake's space (a rustls connection) all its life.
-                let handshake = Box::pin(TlsStream::accept(stream, config));
-                let tls = match crate::time::timeout(limit, handshake).await {
-                    Ok(Ok(tls)) => tls,
-                    Ok(Err(e)) => return log::info!(target: "reel", "{peer}: {e}"),
-                    Err(_) => return log::info!(target: "reel", "{peer}: TLS handshake timed out"),
+                let tls = match TlsStream::accept_within(stream, config, limit).await {
+                    Ok(tls) => tls,
+                    Err(e) => return log::info!(target: "reel", "{peer}: {e}"),
                 };
                 let (read, write) = tls.into_split();
                 handler(StreamReader::new(read), StreamWriter::new(write)).await

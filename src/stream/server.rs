@@ -89,7 +89,7 @@ where
 {
     let mut listeners = Vec::new();
     for addr in addr.to_socket_addrs()? {
-        listeners.push(if options.reuse_port_set() {
+        listeners.push(if options.reuse_port {
             TcpListener::bind_reuse_port(addr)?
         } else {
             TcpListener::bind(addr)?
@@ -268,7 +268,7 @@ impl Inner {
     }
 
     fn at_limit(&self) -> bool {
-        self.options.limit().is_some_and(|limit| self.handlers.borrow().len() >= limit)
+        self.options.max_connections.is_some_and(|limit| self.handlers.borrow().len() >= limit)
     }
 }
 
@@ -276,8 +276,7 @@ impl Inner {
 /// connection limit.
 fn start_handler(inner: &Rc<Inner>, connection: Connection) {
     if inner.at_limit() {
-        if let (Some(refuse), Connection::Tcp(stream, peer)) = (inner.options.refusal(), connection)
-        {
+        if let (Some(refuse), Connection::Tcp(stream, peer)) = (&inner.options.refuse, connection) {
             spawn_named(&format!("refuse {peer}"), refuse(stream, peer));
         }
         return;

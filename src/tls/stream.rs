@@ -59,6 +59,24 @@ impl TlsStream {
         Self::handshake(tcp, tls.into()).await
     }
 
+    /// [`accept`](Self::accept) within `limit`, else `TimedOut` (asyncio:
+    /// `ssl_handshake_timeout`): what a server calls, so that a client that
+    /// connects and stalls holds its connection no longer. The handshake's
+    /// future is boxed: it holds a rustls connection (about a kilobyte),
+    /// which would otherwise stay in the caller's future, in every session's
+    /// task, for its whole life.
+    pub async fn accept_within(
+        tcp: TcpStream,
+        config: Arc<rustls::ServerConfig>,
+        limit: Duration,
+    ) -> io::Result<Self> {
+        let handshake = Box::pin(Self::accept(tcp, config));
+        crate::time::timeout(limit, handshake).await.unwrap_or_else(|_| {
+            let e = format!("no TLS handshake within {limit:?}");
+            Err(io::Error::new(io::ErrorKind::TimedOut, e))
+        })
+    }
+
     /// Makes the client's side of a handshake over a connected `tcp`,
     /// checking that the server's certificate is valid for `server_name`
     /// (a host name or an IP address), which is also sent as SNI (asyncio:
@@ -87,10 +105,7 @@ impl TlsStream {
     fn poll_handshake(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut state = self.state.borrow_mut();
         loop {
-            while state.tls.wants_write() {
-                let mut out = Writer { tcp: &self.tcp, cx: Some(cx) };
-                try_io!(state.tls.write_tls(&mut out));
-            }
+            std::task::ready!(self.send(&mut state, cx))?;
             if !state.tls.is_handshaking() {
                 return Poll::Ready(Ok(()));
             }
@@ -109,7 +124,7 @@ impl TlsStream {
     fn process(&self, state: &mut State) -> io::Result<()> {
         if let Err(e) = state.tls.process_new_packets() {
             self.offer(state);
-            return Err(io::Error::new(io::ErrorKind::InvalidData, format!("TLS: {e}")));
+            return Err(invalid(e));
         }
         Ok(())
     }
@@ -149,16 +164,14 @@ impl TlsStream {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        std::task::ready!(self.poll_send(cx))?;
-        let n = {
-            let mut state = self.state.borrow_mut();
-            if state.closing {
-                let e = io::Error::new(io::ErrorKind::BrokenPipe, "write after close");
-                return Poll::Ready(Err(e));
-            }
-            state.tls.writer().write(buf)?
-        };
-        if let Poll::Ready(Err(e)) = self.poll_send(cx) {
+        let mut state = self.state.borrow_mut();
+        std::task::ready!(self.send(&mut state, cx))?;
+        if state.closing {
+            let e = io::Error::new(io::ErrorKind::BrokenPipe, "write after close");
+            return Poll::Ready(Err(e));
+        }
+        let n = state.tls.writer().write(buf)?;
+        if let Poll::Ready(Err(e)) = self.send(&mut state, cx) {
             return Poll::Ready(Err(e));
         }
         Poll::Ready(Ok(n))
@@ -167,27 +180,34 @@ impl TlsStream {
     /// Waits until every record is on the socket, and after
     /// [`close`](Self::close) sends the FIN behind `close_notify`.
     pub fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        std::task::ready!(self.poll_send(cx))?;
         let mut state = self.state.borrow_mut();
-        if state.closing && !state.fin_sent {
-            state.fin_sent = true;
-            if let Err(e) = self.tcp.shutdown(Shutdown::Write) {
-                // The peer is gone already (ENOTCONN): nothing to tell it.
-                log::debug!(target: "reel", "TLS stream shutdown: {e}");
-            }
+        std::task::ready!(self.send(&mut state, cx))?;
+        if state.closing {
+            self.send_fin(&mut state);
         }
         Poll::Ready(Ok(()))
     }
 
     /// Writes rustls's pending records until none is left or the socket is
     /// full (then `Pending`, parked for writability).
-    fn poll_send(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut state = self.state.borrow_mut();
+    fn send(&self, state: &mut State, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut out = Writer { tcp: &self.tcp, cx: Some(cx) };
         while state.tls.wants_write() {
             try_io!(state.tls.write_tls(&mut out));
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// Sends the TCP FIN, once, after `close_notify` has gone out.
+    fn send_fin(&self, state: &mut State) {
+        if state.fin_sent {
+            return;
+        }
+        state.fin_sent = true;
+        if let Err(e) = self.tcp.shutdown(Shutdown::Write) {
+            // The peer is gone already (ENOTCONN): nothing to tell it.
+            log::debug!(target: "reel", "TLS stream shutdown: {e}");
+        }
     }
 
     /// Queues `close_notify`; [`poll_flush`](Self::poll_flush) sends it and
@@ -206,9 +226,8 @@ impl TlsStream {
         self.close();
         let mut state = self.state.borrow_mut();
         self.offer(&mut state);
-        if !state.tls.wants_write() && !state.fin_sent {
-            state.fin_sent = true;
-            let _ = self.tcp.shutdown(Shutdown::Write);
+        if !state.tls.wants_write() {
+            self.send_fin(&mut state);
         }
     }
 

@@ -73,3 +73,26 @@ pub fn blocking_client(
     let conn = rustls::ClientConnection::new(config, name).expect("client");
     rustls::StreamOwned::new(conn, tcp)
 }
+
+/// Reads until the server closes (EOF, or an error such as a reset) and
+/// returns what arrived; a read timeout (`set_timeouts`) fails the test.
+pub fn read_until_closed(mut tcp: std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut got = Vec::new();
+    let mut buf = [0; 1024];
+    loop {
+        match tcp.read(&mut buf) {
+            Ok(0) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                panic!("the server did not close within the deadline")
+            }
+            Err(_) => return got,
+        }
+    }
+}

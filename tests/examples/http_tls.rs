@@ -8,13 +8,13 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::example::Server;
 use common::http::{DocRoot, pattern};
-use common::tls::{Certs, blocking_client};
+use common::tls::{Certs, blocking_client, read_until_closed};
 
 /// The http example serving `root` over TLS with `certs`, and `args`.
 fn start_https(root: &DocRoot, certs: &Certs, args: &[&str]) -> Server {
@@ -92,27 +92,6 @@ fn a_rustls_client_keeps_the_connection_alive_and_agrees_on_http_1_1() {
     }
     let alpn = tls.get_ref().conn.alpn_protocol().map(<[u8]>::to_vec);
     assert_eq!(alpn.as_deref(), Some(&b"http/1.1"[..]), "h2 is not offered back");
-}
-
-/// Reads until the server closes (EOF or a reset); what arrived.
-fn read_until_closed(mut tcp: std::net::TcpStream) -> Vec<u8> {
-    let mut got = Vec::new();
-    let mut buf = [0; 1024];
-    loop {
-        match tcp.read(&mut buf) {
-            Ok(0) => return got,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                panic!("the server did not close within the deadline")
-            }
-            Err(_) => return got,
-        }
-    }
 }
 
 #[test]

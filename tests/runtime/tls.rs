@@ -17,9 +17,9 @@ use reel::tls::{TlsReadHalf, TlsWriteHalf};
 #[path = "../common/mod.rs"]
 mod common;
 
+use common::bounded;
 use common::net::{pattern, set_timeouts};
-use common::tls::{Certs, blocking_client};
-use common::{LIMIT, bounded};
+use common::tls::{Certs, blocking_client, read_until_closed};
 
 /// Echoes lines until the client ends, then closes (close_notify + FIN).
 async fn echo_lines(mut reader: StreamReader<TlsReadHalf>, mut writer: StreamWriter<TlsWriteHalf>) {
@@ -132,25 +132,6 @@ fn a_client_that_trusts_another_ca_fails_with_a_certificate_error() {
     });
 }
 
-/// Reads until EOF or error (a reset), at most LIMIT; what arrived.
-fn read_to_close(mut tcp: std::net::TcpStream) -> Vec<u8> {
-    let mut got = Vec::new();
-    let mut buf = [0; 512];
-    loop {
-        match tcp.read(&mut buf) {
-            Ok(0) => return got,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                panic!("not closed within {LIMIT:?}")
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                panic!("not closed within {LIMIT:?}")
-            }
-            Err(_) => return got,
-        }
-    }
-}
-
 #[test]
 fn garbage_gets_an_alert_and_a_close_and_the_server_goes_on() {
     let certs = Certs::new("garbage");
@@ -160,7 +141,7 @@ fn garbage_gets_an_alert_and_a_close_and_the_server_goes_on() {
             let mut tcp = std::net::TcpStream::connect(addr).unwrap();
             set_timeouts(&tcp);
             tcp.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
-            read_to_close(tcp)
+            read_until_closed(tcp)
         });
         let answer = bounded(peer).await.unwrap();
         // A TLS alert record: content type 21.
@@ -184,7 +165,7 @@ fn a_stalled_handshake_is_closed_at_the_handshake_timeout() {
             set_timeouts(&tcp);
             tcp.write_all(&[22, 3, 1]).unwrap();
             let started = std::time::Instant::now();
-            let got = read_to_close(tcp);
+            let got = read_until_closed(tcp);
             (got, started.elapsed())
         });
         let (got, waited) = bounded(peer).await.unwrap();
