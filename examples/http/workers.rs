@@ -2,8 +2,9 @@
 //! SO_REUSEPORT listener on the one port; they share nothing, and the kernel
 //! spreads new connections between the listeners. Also the graceful stop.
 //!
-//! Start-up: worker 0 binds first (port 0 becomes a real port), then the
-//! others bind the address it got. Each reports ready over a channel; the
+//! Start-up: worker 0 binds first, alone (port 0 becomes a real port; a
+//! port that another socket holds is refused), then the others join the
+//! address it got. Each reports ready over a channel; the
 //! main thread prints `listening on http://IP:PORT` once all have.
 //!
 //! Stop: every worker listens for SIGINT and SIGTERM itself (one arrival
@@ -100,9 +101,16 @@ async fn worker(setup: Setup, ready: Sender<io::Result<SocketAddr>>) -> io::Resu
         let signals = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
         // `kill -USR1 PID`: every worker prints its loop's tasks to stderr.
         let _task_table = reel::print_tasks_on(SignalKind::user_defined1())?;
-        let app = Rc::new(App::new(config, Files::new(&root, fd_budget)?, index));
+        let files = Files::new(&root, fd_budget, config.max_age)?;
+        let app = Rc::new(App::new(config, files, index));
         let shared = app.clone();
-        let options = ServerOptions::new().reuse_port(true);
+        // Worker 0 leads the port's SO_REUSEPORT group: it binds alone, so a
+        // port that anything else holds is refused; the others join it.
+        let options = if index == 0 {
+            ServerOptions::new().reuse_port(true)
+        } else {
+            ServerOptions::new().join_reuse_port(true)
+        };
         let server = start_tcp_server(addr, options, move |stream, peer| {
             conn::serve(stream, peer, shared.clone())
         })?;

@@ -14,7 +14,7 @@
 
 mod addr;
 mod send;
-mod socket;
+pub(crate) mod socket;
 mod split;
 mod tcp_listener;
 mod tcp_stream;

@@ -6,7 +6,9 @@
 //! connects overflows it, and the kernel then drops SYNs that the client
 //! retries only after a second. We listen with 1024, as tokio does (the kernel
 //! caps it at `net.core.somaxconn`), and can set SO_REUSEPORT for servers that
-//! run one loop per core on the same port.
+//! run one loop per core on the same port: the first listener of such a group
+//! binds alone, so that a port another socket holds is refused, and only
+//! then lets the others join ([`ReusePort`]).
 
 #![allow(unsafe_code)]
 
@@ -20,14 +22,30 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 pub(crate) struct ListenOptions {
     /// Length of the queue of connections the kernel completes for us.
     pub(crate) backlog: i32,
-    /// Set SO_REUSEPORT so several sockets (one per loop) share the port.
-    pub(crate) reuse_port: bool,
+    /// Whether, and how, the port is shared with other sockets.
+    pub(crate) reuse_port: ReusePort,
 }
 
 impl Default for ListenOptions {
     fn default() -> Self {
-        ListenOptions { backlog: 1024, reuse_port: false }
+        ListenOptions { backlog: 1024, reuse_port: ReusePort::Off }
     }
+}
+
+/// How a listener shares its port through SO_REUSEPORT, which lets any
+/// socket of the same user bind a port whose holders all have it set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReusePort {
+    /// No sharing: the port must be free.
+    #[default]
+    Off,
+    /// The first of a group: bind without SO_REUSEPORT, so that the bind
+    /// fails if any socket holds the port (even one with SO_REUSEPORT), then
+    /// set it, so that `Join` listeners may bind beside this one.
+    Lead,
+    /// Join a group: SO_REUSEPORT before bind. Succeeds when every socket on
+    /// the port has it set and belongs to this user.
+    Join,
 }
 
 /// A non-blocking, close-on-exec TCP socket bound to `addr` with SO_REUSEADDR
@@ -41,13 +59,18 @@ pub(crate) fn listen(addr: SocketAddr, options: ListenOptions) -> io::Result<Tcp
     // EPIPE, not SIGPIPE (Linux says so per send, with MSG_NOSIGNAL).
     #[cfg(target_vendor = "apple")]
     set_flag(&fd, libc::SO_NOSIGPIPE)?;
-    if options.reuse_port {
+    if options.reuse_port == ReusePort::Join {
         set_flag(&fd, libc::SO_REUSEPORT)?;
     }
     let (storage, len) = sockaddr(&addr);
     // SAFETY: `storage` is a properly initialised sockaddr_in/sockaddr_in6 of
     // `len` bytes that lives until bind(2) returns.
     cvt(unsafe { libc::bind(fd.as_raw_fd(), (&raw const storage).cast(), len) })?;
+    // Bound alone: the port was free. From now on the group may join (the
+    // kernel checks the holders' flag when the next socket binds).
+    if options.reuse_port == ReusePort::Lead {
+        set_flag(&fd, libc::SO_REUSEPORT)?;
+    }
     // SAFETY: listen(2) takes no pointers; `fd` is an open, bound socket.
     cvt(unsafe { libc::listen(fd.as_raw_fd(), options.backlog) })?;
     Ok(TcpListener::from(fd))
@@ -137,14 +160,28 @@ mod tests {
         std::net::TcpStream::connect(addr).expect("a client can connect");
     }
 
+    fn with(reuse_port: ReusePort) -> ListenOptions {
+        ListenOptions { reuse_port, ..ListenOptions::default() }
+    }
+
     #[test]
-    fn reuse_port_lets_two_sockets_share_a_port() {
-        let options = ListenOptions { reuse_port: true, ..ListenOptions::default() };
-        let first = listen("127.0.0.1:0".parse().unwrap(), options).unwrap();
+    fn a_leader_lets_its_group_join_and_nobody_lead_beside_it() {
+        let first = listen("127.0.0.1:0".parse().unwrap(), with(ReusePort::Lead)).unwrap();
         let addr = first.local_addr().unwrap();
-        let second = listen(addr, options).expect("second bind with SO_REUSEPORT");
+        let second = listen(addr, with(ReusePort::Join)).expect("a member joins the leader");
         assert_eq!(second.local_addr().unwrap(), addr);
         let busy = listen(addr, ListenOptions::default());
         assert!(busy.is_err(), "without SO_REUSEPORT the port is taken");
+        let other_leader = listen(addr, with(ReusePort::Lead));
+        let error = other_leader.expect_err("a second group's leader is refused");
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
+    }
+
+    #[test]
+    fn a_leader_refuses_a_port_that_a_joiner_holds() {
+        let joiner = listen("127.0.0.1:0".parse().unwrap(), with(ReusePort::Join)).unwrap();
+        let addr = joiner.local_addr().unwrap();
+        let error = listen(addr, with(ReusePort::Lead)).expect_err("held by a SO_REUSEPORT socket");
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse);
     }
 }

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 
 use crate::net::TcpStream;
 use crate::net::addr::bind_first;
-use crate::net::socket::{self, ListenOptions};
+use crate::net::socket::{self, ListenOptions, ReusePort};
 use crate::reactor::Direction;
 use crate::registration::Registration;
 
@@ -29,11 +29,29 @@ impl TcpListener {
         Self::bind_with(addr, ListenOptions::default())
     }
 
-    /// [`bind`](Self::bind), also setting SO_REUSEPORT: several loops (one
-    /// per thread) may each bind their own listener to the same port, and the
-    /// kernel spreads new connections between them.
+    /// [`bind`](Self::bind) as the first listener of a SO_REUSEPORT group:
+    /// several loops (one per thread) may then each bind a listener of their
+    /// own to this port with [`join_reuse_port`](Self::join_reuse_port), and
+    /// the kernel spreads new connections between them.
+    ///
+    /// What SO_REUSEPORT allows: any socket of the same user that sets it may
+    /// bind a port whose every holder has it set, and then takes a share of
+    /// the connections. So that a second server cannot silently join a first
+    /// one this way, this binds *without* the option, failing with
+    /// `AddrInUse` if any socket holds the port (with SO_REUSEPORT or not),
+    /// and sets it once bound. Port 0 picks a free port for the group.
     pub fn bind_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        Self::bind_with(addr, ListenOptions { reuse_port: true, ..ListenOptions::default() })
+        Self::bind_with(addr, ListenOptions { reuse_port: ReusePort::Lead, ..Default::default() })
+    }
+
+    /// Binds another listener of a SO_REUSEPORT group to the port that a
+    /// [`bind_reuse_port`](Self::bind_reuse_port) listener holds (pass its
+    /// [`local_addr`](Self::local_addr)), to share its connections (asyncio:
+    /// `start_server(reuse_port=True)`). Sets the option before binding, so
+    /// it joins whatever SO_REUSEPORT sockets of this user hold the port:
+    /// only join a port that your own group leads.
+    pub fn join_reuse_port(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        Self::bind_with(addr, ListenOptions { reuse_port: ReusePort::Join, ..Default::default() })
     }
 
     fn bind_with(addr: impl ToSocketAddrs, options: ListenOptions) -> io::Result<TcpListener> {

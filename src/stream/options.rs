@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use crate::net::TcpStream;
+use crate::net::socket::ReusePort;
 use crate::stream::security::Plain;
 use crate::stream::{StreamReader, StreamWriter, pair};
 
@@ -25,7 +26,7 @@ pub(super) type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> Pin<Box<dyn Future
 pub struct ServerOptions<S = Plain> {
     pub(super) max_connections: Option<usize>,
     pub(super) refuse: Option<Handler>,
-    pub(super) reuse_port: bool,
+    pub(super) reuse_port: ReusePort,
     security: S,
 }
 
@@ -60,11 +61,22 @@ impl<S> ServerOptions<S> {
         self
     }
 
-    /// Binds with SO_REUSEPORT, so that several loops (one per thread) can
-    /// each run a server on the same port and the kernel spreads the
-    /// connections between them (asyncio: `start_server(reuse_port=True)`).
+    /// Binds as the first of a SO_REUSEPORT group
+    /// ([`TcpListener::bind_reuse_port`](crate::net::TcpListener::bind_reuse_port)):
+    /// the port must be free, and servers on other loops (one per thread)
+    /// may then [join](Self::join_reuse_port) it, the kernel spreading the
+    /// connections between them.
     pub fn reuse_port(mut self, reuse: bool) -> Self {
-        self.reuse_port = reuse;
+        self.reuse_port = if reuse { ReusePort::Lead } else { ReusePort::Off };
+        self
+    }
+
+    /// Joins the SO_REUSEPORT group that a [`reuse_port`](Self::reuse_port)
+    /// server of this process leads on the same address
+    /// ([`TcpListener::join_reuse_port`](crate::net::TcpListener::join_reuse_port);
+    /// asyncio: `start_server(reuse_port=True)`).
+    pub fn join_reuse_port(mut self, join: bool) -> Self {
+        self.reuse_port = if join { ReusePort::Join } else { ReusePort::Off };
         self
     }
 
@@ -80,7 +92,7 @@ mod tls {
     use std::sync::Arc;
     use std::time::Duration;
 
-    use super::ServerOptions;
+    use super::{ReusePort, ServerOptions};
     use crate::stream::security::Tls;
 
     /// asyncio's default `ssl_handshake_timeout`.
@@ -94,7 +106,12 @@ mod tls {
         /// (asyncio: `start_server(..., ssl=ctx)`).
         pub fn tls(config: Arc<rustls::ServerConfig>) -> ServerOptions<Tls> {
             let security = Tls { config, handshake_timeout: HANDSHAKE_TIMEOUT };
-            ServerOptions { max_connections: None, refuse: None, reuse_port: false, security }
+            ServerOptions {
+                max_connections: None,
+                refuse: None,
+                reuse_port: ReusePort::Off,
+                security,
+            }
         }
     }
 

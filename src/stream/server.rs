@@ -25,6 +25,7 @@ use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use crate::context::{cancel_task, reserve_task, start_reserved};
+use crate::net::socket::ReusePort;
 use crate::net::{TcpListener, TcpStream};
 use crate::stream::accept::{ListenerSlot, Reserve, accept_loop, take_backlog};
 use crate::stream::listener::{Connection, Listener};
@@ -89,10 +90,10 @@ where
 {
     let mut listeners = Vec::new();
     for addr in addr.to_socket_addrs()? {
-        listeners.push(if options.reuse_port {
-            TcpListener::bind_reuse_port(addr)?
-        } else {
-            TcpListener::bind(addr)?
+        listeners.push(match options.reuse_port {
+            ReusePort::Off => TcpListener::bind(addr)?,
+            ReusePort::Lead => TcpListener::bind_reuse_port(addr)?,
+            ReusePort::Join => TcpListener::join_reuse_port(addr)?,
         });
     }
     if listeners.is_empty() {

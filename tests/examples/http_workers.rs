@@ -45,6 +45,34 @@ fn two_workers_share_the_port_and_serve_many_connections() {
     assert_eq!(workers.len(), 2, "two workers seen: {workers:?}");
 }
 
+/// One server per port: a second `http` on a port that a first one (with
+/// its SO_REUSEPORT workers) holds must not join it and split the
+/// connections, whatever its `-w`; it exits 1 saying the address is in use.
+/// A port held by any other socket is refused the same way.
+#[test]
+fn a_second_server_on_a_held_port_exits_with_address_in_use() {
+    let (first_root, other_root) = (DocRoot::new("port-first"), DocRoot::new("port-other"));
+    first_root.write("which.txt", "first\n");
+    let first = start(&first_root, &["-w", "2"]);
+    let port = first.addr.port().to_string();
+    let other = other_root.root.to_str().expect("a UTF-8 temp path");
+    for workers in ["1", "2"] {
+        let args = ["--port", &port, "-r", other, "-w", workers];
+        let (status, stdout, stderr) = common::example::run_to_exit("http", &args);
+        assert_eq!(status.code(), Some(1), "-w {workers}: {stdout}{stderr}");
+        assert!(stdout.is_empty(), "-w {workers} printed {stdout:?}");
+        assert!(stderr.contains("ddress already in use"), "-w {workers}: {stderr}");
+    }
+    for _ in 0..20 {
+        assert_eq!(get(&first, "/which.txt").text(), "first\n", "only the first server answers");
+    }
+    let held = std::net::TcpListener::bind("127.0.0.1:0").expect("hold a port");
+    let port = held.local_addr().expect("its address").port().to_string();
+    let (status, _, stderr) = common::example::run_to_exit("http", &["--port", &port]);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("ddress already in use"), "{stderr}");
+}
+
 /// Starts a download of `/large.bin` and reads its status line and headers;
 /// the body is still coming.
 fn start_download(server: &Server) -> BufReader<std::net::TcpStream> {

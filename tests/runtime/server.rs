@@ -11,7 +11,7 @@ use std::time::Duration;
 use common::{LIMIT, bounded};
 use reel::stream::{Server, ServerOptions, StreamReader, StreamWriter, start_server_with};
 
-/// The seeds' handler: echo lines until EOF.
+/// The course's handler: echo lines until EOF.
 async fn echo_lines(mut reader: StreamReader, mut writer: StreamWriter) {
     while let Ok(line) = reader.read_line().await {
         if line.is_empty() || writer.write(&line).is_err() || writer.drain().await.is_err() {
@@ -227,7 +227,7 @@ fn two_loops_on_two_threads_serve_one_port_with_reuse_port() {
     });
     let addr = port_rx.recv_timeout(LIMIT).expect("first worker's port");
     reel::run(async move {
-        let options = ServerOptions::new().reuse_port(true);
+        let options = ServerOptions::new().join_reuse_port(true);
         let second = start_server_with(addr, options, echo_lines).expect("same port again");
         assert_eq!(second.local_addrs()[0], addr);
         let (_, reply) = ask(client(addr), "either worker\n").await;
