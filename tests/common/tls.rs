@@ -1,47 +1,30 @@
-//! Certificates made in the test: a CA of its own and a server certificate
-//! it signs for `localhost` and `127.0.0.1`, written as PEM files that
-//! `--tls-cert`, `--tls-key`, `--cacert` and `curl --cacert` take.
+//! The TLS tests' certificates, committed under `tests/certs/` (made once by
+//! `tests/certs/make.sh`, valid for a century): a CA and a server
+//! certificate it signs for `localhost` and `127.0.0.1`, as the PEM files
+//! that `--tls-cert`, `--tls-key`, `--cacert` and `curl --cacert` take.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use reel::tls::rustls;
 
-/// A directory with `ca.pem`, `cert.pem` (the chain: server, then CA) and
-/// `key.pem`; removed on drop.
+/// Paths to `ca.pem`, `cert.pem` (the chain: server, then CA) and `key.pem`.
 pub struct Certs {
-    pub dir: PathBuf,
     pub ca: PathBuf,
     pub cert: PathBuf,
     pub key: PathBuf,
 }
 
 impl Certs {
-    /// Fresh certificates under the temp dir, named after `test`.
-    pub fn new(test: &str) -> Certs {
-        let dir = std::env::temp_dir().join(format!("reel-tls-{}-{test}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("make the certificates' directory");
-        let ca_key = KeyPair::generate().expect("CA key");
-        let mut ca_params = CertificateParams::new(Vec::new()).expect("CA params");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params.distinguished_name.push(rcgen::DnType::CommonName, "reel test CA");
-        let ca = ca_params.self_signed(&ca_key).expect("sign the CA");
-        let key = KeyPair::generate().expect("server key");
-        let names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
-        let params = CertificateParams::new(names).expect("server params");
-        let cert = params.signed_by(&key, &ca, &ca_key).expect("sign the server's");
-        let certs = Certs {
-            ca: dir.join("ca.pem"),
-            cert: dir.join("cert.pem"),
-            key: dir.join("key.pem"),
-            dir,
-        };
-        std::fs::write(&certs.ca, ca.pem()).expect("write ca.pem");
-        std::fs::write(&certs.cert, cert.pem() + &ca.pem()).expect("write cert.pem");
-        std::fs::write(&certs.key, key.serialize_pem()).expect("write key.pem");
-        certs
+    /// The server certificate and the CA that signed it.
+    pub fn new() -> Certs {
+        Certs { ca: file("ca.pem"), cert: file("cert.pem"), key: file("key.pem") }
+    }
+
+    /// The same server certificate, with `ca` an unrelated CA: a client
+    /// that trusts it must refuse the server.
+    pub fn other_ca() -> Certs {
+        Certs { ca: file("other-ca.pem"), ..Certs::new() }
     }
 
     /// A client configuration that trusts this CA, offering `alpn`.
@@ -52,12 +35,6 @@ impl Certs {
     /// A server configuration with this certificate and key.
     pub fn server_config(&self, alpn: &[&[u8]]) -> Arc<rustls::ServerConfig> {
         reel::tls::server_config(&self.cert, &self.key, alpn).expect("server config")
-    }
-}
-
-impl Drop for Certs {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -95,4 +72,9 @@ pub fn read_until_closed(mut tcp: std::net::TcpStream) -> Vec<u8> {
             Err(_) => return got,
         }
     }
+}
+
+/// A file of `tests/certs/`.
+fn file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/certs").join(name)
 }

@@ -42,7 +42,7 @@ fn line(tls: &mut TlsLines) -> String {
 
 #[test]
 fn chat_client_over_tls_talks_with_a_rustls_member() {
-    let certs = Certs::new("chat-talk");
+    let certs = Certs::new();
     let server = start_tls_chat(&certs);
     let mut bob = join(&certs, &server, "bob");
     let mut alice = Command::new(example_binary("chat_client"))
@@ -71,7 +71,7 @@ fn chat_client_over_tls_talks_with_a_rustls_member() {
 
 #[test]
 fn a_client_that_trusts_another_ca_is_told_why() {
-    let (certs, other) = (Certs::new("chat-ca"), Certs::new("chat-other-ca"));
+    let (certs, other) = (Certs::new(), Certs::other_ca());
     let server = start_tls_chat(&certs);
     let port = server.addr.port().to_string();
     let args = ["--tls", "--cacert", other.ca.to_str().unwrap(), "localhost", &port];
@@ -84,7 +84,7 @@ fn a_client_that_trusts_another_ca_is_told_why() {
 
 #[test]
 fn plain_tcp_on_the_tls_port_is_closed_and_members_go_on() {
-    let certs = Certs::new("chat-plain");
+    let certs = Certs::new();
     let server = start_tls_chat(&certs);
     let mut bob = join(&certs, &server, "bob");
     let mut plain = server.connect();

@@ -3,7 +3,7 @@
 //! keep-alive, a large file through TLS (no sendfile), and bad peers: plain
 //! HTTP on the HTTPS port, a handshake that stalls (closed at
 //! `--header-timeout`), a certificate file that is not one. Certificates
-//! are made in the test (rcgen).
+//! are committed under `tests/certs/`.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -42,7 +42,7 @@ fn curl(certs: &Certs, url: &str) -> (String, Vec<u8>) {
 
 #[test]
 fn curl_with_cacert_gets_pages_and_a_large_file_intact() {
-    let (root, certs) = (DocRoot::new("https-curl"), Certs::new("http-curl"));
+    let (root, certs) = (DocRoot::new("https-curl"), Certs::new());
     root.write("index.html", "<h1>over TLS</h1>\n");
     let big = pattern(3 << 20, 7);
     root.write("big.bin", &big);
@@ -79,7 +79,7 @@ fn read_response(reader: &mut impl BufRead) -> (String, Vec<u8>) {
 
 #[test]
 fn a_rustls_client_keeps_the_connection_alive_and_agrees_on_http_1_1() {
-    let (root, certs) = (DocRoot::new("https-keepalive"), Certs::new("http-keepalive"));
+    let (root, certs) = (DocRoot::new("https-keepalive"), Certs::new());
     root.write("a.txt", "first\n");
     let server = start_https(&root, &certs, &[]);
     let tls = blocking_client(certs.client_config(&[b"h2", b"http/1.1"]), server.addr);
@@ -96,7 +96,7 @@ fn a_rustls_client_keeps_the_connection_alive_and_agrees_on_http_1_1() {
 
 #[test]
 fn plain_http_on_the_https_port_gets_an_alert_and_the_server_goes_on() {
-    let (root, certs) = (DocRoot::new("https-garbage"), Certs::new("http-garbage"));
+    let (root, certs) = (DocRoot::new("https-garbage"), Certs::new());
     root.write("a.txt", "fine\n");
     let server = start_https(&root, &certs, &[]);
     let mut tcp = server.connect();
@@ -109,7 +109,7 @@ fn plain_http_on_the_https_port_gets_an_alert_and_the_server_goes_on() {
 
 #[test]
 fn a_stalled_handshake_is_closed_at_the_header_timeout() {
-    let (root, certs) = (DocRoot::new("https-stall"), Certs::new("http-stall"));
+    let (root, certs) = (DocRoot::new("https-stall"), Certs::new());
     let server = start_https(&root, &certs, &["--header-timeout", "0.3"]);
     let mut stalled = Vec::new();
     for _ in 0..3 {
@@ -129,7 +129,7 @@ fn a_stalled_handshake_is_closed_at_the_header_timeout() {
 
 #[test]
 fn a_certificate_file_that_is_not_one_stops_it_with_the_path_named() {
-    let (root, certs) = (DocRoot::new("https-badcert"), Certs::new("http-badcert"));
+    let (root, certs) = (DocRoot::new("https-badcert"), Certs::new());
     let bogus = root.write("bogus.pem", "not a certificate\n");
     let dir = root.path("");
     let args = ["--port", "0", "--root", dir.to_str().unwrap()];

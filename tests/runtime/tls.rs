@@ -2,8 +2,8 @@
 //! `ServerOptions::tls` against reel's own client and a blocking rustls
 //! client, large transfers both ways, `close_notify` at both ends, and bad
 //! peers: a wrong CA, garbage instead of a ClientHello, a stalled handshake,
-//! a peer that drops TCP without `close_notify`. Certificates are made in
-//! the test (rcgen); every wait is bounded.
+//! a peer that drops TCP without `close_notify`. Certificates are
+//! committed under `tests/certs/`; every wait is bounded.
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -45,7 +45,7 @@ fn start_echo(certs: &Certs) -> (reel::stream::Server, SocketAddr) {
 
 #[test]
 fn reel_client_and_server_exchange_lines_and_close_cleanly() {
-    let certs = Certs::new("lines");
+    let certs = Certs::new();
     reel::run(async move {
         let (_server, addr) = start_echo(&certs);
         let config = certs.client_config(&[b"echo"]);
@@ -65,7 +65,7 @@ fn reel_client_and_server_exchange_lines_and_close_cleanly() {
 
 #[test]
 fn a_megabyte_each_way_through_backpressure() {
-    let certs = Certs::new("megabyte");
+    let certs = Certs::new();
     reel::run(async move {
         let (_server, addr) = start_echo(&certs);
         let config = certs.client_config(&[]);
@@ -96,7 +96,7 @@ fn a_megabyte_each_way_through_backpressure() {
 
 #[test]
 fn a_blocking_rustls_client_is_served_and_sees_alpn() {
-    let certs = Certs::new("blocking");
+    let certs = Certs::new();
     reel::run(async move {
         let (_server, addr) = start_echo(&certs);
         let config = certs.client_config(&[b"echo"]);
@@ -120,7 +120,7 @@ fn a_blocking_rustls_client_is_served_and_sees_alpn() {
 
 #[test]
 fn a_client_that_trusts_another_ca_fails_with_a_certificate_error() {
-    let (certs, other) = (Certs::new("server-ca"), Certs::new("other-ca"));
+    let (certs, other) = (Certs::new(), Certs::other_ca());
     reel::run(async move {
         let (_server, addr) = start_echo(&certs);
         let config = other.client_config(&[]);
@@ -134,7 +134,7 @@ fn a_client_that_trusts_another_ca_fails_with_a_certificate_error() {
 
 #[test]
 fn garbage_gets_an_alert_and_a_close_and_the_server_goes_on() {
-    let certs = Certs::new("garbage");
+    let certs = Certs::new();
     reel::run(async move {
         let (_server, addr) = start_echo(&certs);
         let peer = reel::spawn_blocking(move || {
@@ -156,7 +156,7 @@ fn garbage_gets_an_alert_and_a_close_and_the_server_goes_on() {
 
 #[test]
 fn a_stalled_handshake_is_closed_at_the_handshake_timeout() {
-    let certs = Certs::new("stalled");
+    let certs = Certs::new();
     reel::run(async move {
         let (server, addr) = start_echo(&certs);
         // Half a ClientHello's record header, then nothing.
@@ -180,7 +180,7 @@ fn a_stalled_handshake_is_closed_at_the_handshake_timeout() {
 
 #[test]
 fn a_peer_that_drops_tcp_without_close_notify_is_a_read_error() {
-    let certs = Certs::new("truncated");
+    let certs = Certs::new();
     reel::run(async move {
         let (tell, seen) = reel::sync::channel::<std::io::ErrorKind>(1);
         let options = ServerOptions::tls(certs.server_config(&[]));
