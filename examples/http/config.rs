@@ -12,6 +12,8 @@ pub struct Config {
     pub body_timeout: Duration,
     /// The longest wait for a client to take any byte of a response.
     pub send_timeout: Duration,
+    /// `--max-age`: files are fresh this many seconds (`Cache-Control`).
+    pub max_age: Option<u64>,
     /// HTTPS: the certificate and key of `--tls-cert`/`--tls-key`.
     pub tls: Option<TlsConfig>,
 }

@@ -161,7 +161,13 @@ impl Conn<'_> {
         });
         let framing = match framing {
             Ok(framing) => framing,
-            Err(status) => return self.reject(status, label, started).await.map(|()| false),
+            Err(status) => {
+                // A body the target would never take: its length is moot,
+                // the method is the error (405 before 411 or 413).
+                let refusal = matches!(status, 411 | 413).then(|| self.app.refusal(&request));
+                let response = refusal.flatten().unwrap_or_else(|| Response::error(status));
+                return self.reject_with(response, label, started).await.map(|()| false);
+            }
         };
         if expect_continue && framing != Framing::None && self.input.pending().is_empty() {
             self.out.extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
@@ -300,7 +306,17 @@ impl Conn<'_> {
         label: Option<String>,
         started: Option<Instant>,
     ) -> io::Result<()> {
-        let response = Response::error(status);
+        self.reject_with(Response::error(status), label, started).await
+    }
+
+    /// Answers `response` (an error) with `Connection: close` and closes.
+    async fn reject_with(
+        &mut self,
+        response: Response,
+        label: Option<String>,
+        started: Option<Instant>,
+    ) -> io::Result<()> {
+        let status = response.status;
         let sent = self.send(response, false, false).await?;
         self.log(label, status, sent, started);
         self.close().await

@@ -37,26 +37,30 @@ pub struct Files {
     cache: Cache,
     /// When the last "out of file descriptors" warning went out.
     out_of_fds: OutOfFds,
+    /// `Cache-Control` for files (`max-age=N`, from `--max-age`), or none:
+    /// then a cache guesses freshness from `Last-Modified`, as with nginx.
+    cache_control: Option<String>,
 }
 
 impl Files {
     /// Serves `root`, which must be an existing directory; its cache holds
-    /// at most `fd_budget` open files.
-    pub fn new(root: &Path, fd_budget: usize) -> io::Result<Files> {
+    /// at most `fd_budget` open files. With `max_age`, files are fresh for
+    /// that many seconds (`Cache-Control: max-age=N`).
+    pub fn new(root: &Path, fd_budget: usize, max_age: Option<u64>) -> io::Result<Files> {
         let root = root.canonicalize()?;
         if !root.is_dir() {
             return Err(io::Error::new(ErrorKind::NotADirectory, format!("{}", root.display())));
         }
-        Ok(Files { root, cache: Cache::new(fd_budget), out_of_fds: OutOfFds::default() })
+        let cache_control = max_age.map(|secs| format!("max-age={secs}"));
+        let (cache, out_of_fds) = (Cache::new(fd_budget), OutOfFds::default());
+        Ok(Files { root, cache, out_of_fds, cache_control })
     }
 
-    /// The response for a request no route took.
+    /// The response for a GET or HEAD no route took (the app has refused
+    /// other methods already).
     pub fn serve(&self, request: &Request) -> Response {
-        if request.method != "GET" && request.method != "HEAD" {
-            return Response::error(405).header("Allow", "GET, HEAD");
-        }
         match self.cache.lookup(&request.path, || self.resolve(&request.path)) {
-            Found::File(open) => file_response(request, open),
+            Found::File(open) => self.file_response(request, open),
             Found::Directory => {
                 let mut location = percent_encode(&request.path);
                 location.push('/');
@@ -73,9 +77,53 @@ impl Files {
     /// `ROOT/index.html` for the `/` route, or `None` if there is none.
     pub fn index(&self, request: &Request) -> Option<Response> {
         match self.cache.lookup("/", || self.resolve("/")) {
-            Found::File(open) => Some(file_response(request, open)),
+            Found::File(open) => Some(self.file_response(request, open)),
             Found::Status(404) | Found::Directory => None,
             Found::Status(status) => Some(Response::error(status)),
+        }
+    }
+
+    /// The response for an open regular file: `200`, `206`, `304` or `416`.
+    fn file_response(&self, request: &Request, open: Rc<OpenFile>) -> Response {
+        let (len, etag) = (open.len, open.etag.as_str());
+        if not_modified(request, etag, open.mtime) {
+            let response = Response::new(304)
+                .header("ETag", etag.to_string())
+                .header("Last-Modified", open.last_modified.clone());
+            return self.fresh_for(response);
+        }
+        let mut range = request.header("Range").map_or(Range::Whole, |r| parse_range(r, len));
+        if let Some(validator) = request.header("If-Range") {
+            if validator.trim() != etag && validator.trim() != open.last_modified {
+                range = Range::Whole;
+            }
+        }
+        let (status, offset, part) = match range {
+            Range::Whole => (200, 0, len),
+            Range::Part(first, last) => (206, first, last - first + 1),
+            Range::Unsatisfiable => {
+                return Response::error(416).header("Content-Range", format!("bytes */{len}"));
+            }
+        };
+        let mut response = Response::new(status)
+            .header("Content-Type", open.content_type)
+            .header("ETag", etag.to_string())
+            .header("Last-Modified", open.last_modified.clone())
+            .header("Accept-Ranges", "bytes");
+        if status == 206 {
+            let last = offset + part - 1;
+            response = response.header("Content-Range", format!("bytes {offset}-{last}/{len}"));
+        }
+        response.body = Body::File { file: open, offset, len: part };
+        self.fresh_for(response)
+    }
+
+    /// `response` with the files' `Cache-Control`, if `--max-age` gave one (a
+    /// `304` carries it too, as RFC 9110 15.4.5 asks).
+    fn fresh_for(&self, response: Response) -> Response {
+        match &self.cache_control {
+            Some(value) => response.header("Cache-Control", value.clone()),
+            None => response,
         }
     }
 
@@ -196,40 +244,6 @@ impl OutOfFds {
     }
 }
 
-/// The response for an open regular file: `200`, `206`, `304` or `416`.
-fn file_response(request: &Request, open: Rc<OpenFile>) -> Response {
-    let (len, etag) = (open.len, open.etag.as_str());
-    if not_modified(request, etag, open.mtime) {
-        return Response::new(304)
-            .header("ETag", etag.to_string())
-            .header("Last-Modified", open.last_modified.clone());
-    }
-    let mut range = request.header("Range").map_or(Range::Whole, |r| parse_range(r, len));
-    if let Some(validator) = request.header("If-Range") {
-        if validator.trim() != etag && validator.trim() != open.last_modified {
-            range = Range::Whole;
-        }
-    }
-    let (status, offset, part) = match range {
-        Range::Whole => (200, 0, len),
-        Range::Part(first, last) => (206, first, last - first + 1),
-        Range::Unsatisfiable => {
-            return Response::error(416).header("Content-Range", format!("bytes */{len}"));
-        }
-    };
-    let mut response = Response::new(status)
-        .header("Content-Type", open.content_type)
-        .header("ETag", etag.to_string())
-        .header("Last-Modified", open.last_modified.clone())
-        .header("Accept-Ranges", "bytes");
-    if status == 206 {
-        let last = offset + part - 1;
-        response = response.header("Content-Range", format!("bytes {offset}-{last}/{len}"));
-    }
-    response.body = Body::File { file: open, offset, len: part };
-    response
-}
-
 /// `If-None-Match` (a list of tags, or `*`) decides when present; else
 /// `If-Modified-Since` at or after the modification time means not modified.
 fn not_modified(request: &Request, etag: &str, mtime: u64) -> bool {
@@ -240,8 +254,7 @@ fn not_modified(request: &Request, etag: &str, mtime: u64) -> bool {
             .map(str::trim)
             .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag);
     }
-    let since =
-        request.header("If-Modified-Since").and_then(|d| clock::parse_imf_fixdate(d.trim()));
+    let since = request.header("If-Modified-Since").and_then(|d| clock::parse_http_date(d.trim()));
     since.is_some_and(|since| since >= mtime)
 }
 

@@ -5,7 +5,8 @@
 //! Run it and connect:
 //!
 //! ```text
-//! cargo run --release --example http -- -r ./some/dir   # 127.0.0.1:8080
+//! cargo run --release --example http                   # the demo site, on 127.0.0.1:8080
+//! cargo run --release --example http -- -r ./some/dir   # your own folder
 //! curl -i http://127.0.0.1:8080/                        # index.html, or a hello page
 //! curl -i http://127.0.0.1:8080/status
 //! curl -i --data-binary @file http://127.0.0.1:8080/echo
@@ -86,9 +87,10 @@ struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// The directory to serve files from.
-    #[arg(short, long, value_name = "DIR", default_value = ".")]
-    root: PathBuf,
+    /// The directory to serve files from [default: the demo site,
+    /// examples/http/site/].
+    #[arg(short, long, value_name = "DIR")]
+    root: Option<PathBuf>,
     /// Worker threads, each with its own loop and SO_REUSEPORT listener.
     #[arg(short, long, value_name = "N", default_value_t = 1,
           value_parser = clap::value_parser!(u16).range(1..=workers::MAX_WORKERS as i64))]
@@ -116,6 +118,10 @@ struct Args {
     /// disconnected.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     send_timeout: f64,
+    /// Files are fresh for this many seconds: `Cache-Control: max-age=SECS`
+    /// (default: none, as nginx; a cache then guesses from Last-Modified).
+    #[arg(long, value_name = "SECS")]
+    max_age: Option<u64>,
     /// Serve HTTPS with this certificate chain (PEM, leaf first); needs
     /// --tls-key and a build with `--features tls`.
     #[arg(long, value_name = "PEM", requires = "tls_key")]
@@ -124,6 +130,10 @@ struct Args {
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
 }
+
+/// What `/` shows when no `--root` is given: a page with a module script, a
+/// classic one, a stylesheet, a web font and an image.
+const DEMO_SITE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/http/site");
 
 fn main() {
     let args = Args::parse();
@@ -138,17 +148,19 @@ fn main() {
         header_timeout: seconds(args.header_timeout),
         body_timeout: seconds(args.body_timeout),
         send_timeout: seconds(args.send_timeout),
+        max_age: args.max_age,
         tls: tls_config(&args).unwrap_or_else(|e| {
             eprintln!("http: {e}");
             std::process::exit(1);
         }),
     };
-    if !args.root.is_dir() {
-        eprintln!("http: --root {}: not a directory", args.root.display());
+    let root = args.root.clone().unwrap_or_else(|| PathBuf::from(DEMO_SITE));
+    if !root.is_dir() {
+        eprintln!("http: --root {}: not a directory", root.display());
         std::process::exit(1);
     }
     let workers = usize::from(args.workers);
-    if let Err(e) = workers::run(&args.host, args.port, workers, args.root, config) {
+    if let Err(e) = workers::run(&args.host, args.port, workers, root, config) {
         eprintln!("http: {e}");
         std::process::exit(1);
     }
@@ -193,9 +205,10 @@ mod tests {
         let args = Args::parse_from(["http"]);
         assert_eq!((args.host.as_str(), args.port, args.workers), ("127.0.0.1", 8080, 1));
         assert_eq!(
-            (args.root, args.log.as_str(), args.max_body),
-            (PathBuf::from("."), "info", 1 << 20)
+            (args.root, args.log.as_str(), args.max_body, args.max_age),
+            (None, "info", 1 << 20, None)
         );
+        assert!(PathBuf::from(DEMO_SITE).join("index.html").is_file());
         assert_eq!((args.keepalive_timeout, args.header_timeout), (5.0, 10.0));
         assert_eq!((args.body_timeout, args.send_timeout), (10.0, 30.0));
     }

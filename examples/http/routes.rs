@@ -1,12 +1,16 @@
 //! The application: routes (handlers) first, then static files.
 //!
-//! Adding a route is one call in [`App::new`] (or on any `App`):
+//! Adding a route is one call in [`App::new`] (or on any `App`), naming the
+//! method it answers (`get` answers HEAD too):
 //!
 //! ```text
-//! app.route("/hello", |req| async move {
+//! app.get("/hello", |req| async move {
 //!     Response::text(200, format!("hello, {}\n", req.peer))
 //! });
 //! ```
+//!
+//! Any other method on that path is `405` with `Allow`, answered by the
+//! app before a handler runs or a body is read ([`App::refusal`]).
 //!
 //! A handler gets the whole [`Request`] (body read) and returns a
 //! [`Response`], or a `Result<Response, E>` whose `Err` becomes `500`. A
@@ -53,8 +57,8 @@ impl<E: Display> Reply for Result<Response, E> {
 /// and the stop flag its connections watch. One per loop, shared by that
 /// loop's connections through an `Rc` (single thread: `Cell`, no atomics).
 pub struct App {
-    /// Exact paths to handlers; a few entries, so a list beats a map.
-    routes: Vec<(String, Handler)>,
+    /// Exact paths to their handlers; a few entries, so a list beats a map.
+    routes: Vec<Route>,
     pub files: Rc<Files>,
     pub config: Config,
     pub stats: Rc<Stats>,
@@ -63,6 +67,14 @@ pub struct App {
     /// Set on SIGINT/SIGTERM: idle connections close, busy ones finish the
     /// request they are on and close.
     pub stop: Event,
+}
+
+/// One route: a path, the methods it answers, its handler.
+struct Route {
+    path: String,
+    /// The `Allow` value: `GET, HEAD` or `POST`.
+    allow: &'static str,
+    handler: Handler,
 }
 
 /// Counters for `/status`, per worker.
@@ -88,14 +100,11 @@ impl App {
             buffers: Rc::default(),
             stop: Event::new(),
         };
-        app.route("/", move |req| {
+        app.get("/", move |req| {
             let files = files.clone();
-            async move {
-                let hello = || Response::html(200, HELLO);
-                get_only(&req).unwrap_or_else(|| files.index(&req).unwrap_or_else(hello))
-            }
+            async move { files.index(&req).unwrap_or_else(|| Response::html(200, HELLO)) }
         });
-        app.route("/status", move |req| {
+        app.get("/status", move |_req| {
             let stats = stats.clone();
             async move {
                 let json = format!(
@@ -104,14 +113,12 @@ impl App {
                     stats.requests.get(),
                     stats.connections.get()
                 );
-                get_only(&req).unwrap_or_else(|| Response::json(200, json))
+                Response::json(200, json)
             }
         });
-        app.route("/time", |req| async move {
-            get_only(&req).unwrap_or_else(|| Response::text(200, clock::iso8601_now() + "\n"))
-        });
-        app.route("/echo", |req| async move { echo(req) });
-        app.route("/panic", |_req| async move {
+        app.get("/time", |_req| async move { Response::text(200, clock::local_now() + "\n") });
+        app.post("/echo", |req| async move { echo(req) });
+        app.get("/panic", |_req| async move {
             panic!("/panic: a handler that panics, on purpose");
             #[allow(unreachable_code)]
             Response::new(200)
@@ -119,8 +126,28 @@ impl App {
         app
     }
 
-    /// Serves `path` with `handler`, ahead of any static file there.
-    pub fn route<F, Fut, R>(&mut self, path: &str, handler: F) -> &mut Self
+    /// Answers GET (and HEAD) on `path` with `handler`, ahead of any static
+    /// file there.
+    pub fn get<F, Fut, R>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Fn(Request) -> Fut + 'static,
+        Fut: Future<Output = R> + 'static,
+        R: Reply,
+    {
+        self.route(path, "GET, HEAD", handler)
+    }
+
+    /// Answers POST on `path` with `handler`.
+    pub fn post<F, Fut, R>(&mut self, path: &str, handler: F) -> &mut Self
+    where
+        F: Fn(Request) -> Fut + 'static,
+        Fut: Future<Output = R> + 'static,
+        R: Reply,
+    {
+        self.route(path, "POST", handler)
+    }
+
+    fn route<F, Fut, R>(&mut self, path: &str, allow: &'static str, handler: F) -> &mut Self
     where
         F: Fn(Request) -> Fut + 'static,
         Fut: Future<Output = R> + 'static,
@@ -130,18 +157,31 @@ impl App {
             let future = handler(req);
             Box::pin(async move { future.await.into_result() })
         });
-        self.routes.retain(|(p, _)| p != path);
-        self.routes.push((path.to_owned(), handler));
+        self.routes.retain(|route| route.path != path);
+        self.routes.push(Route { path: path.to_owned(), allow, handler });
         self
+    }
+
+    /// `405` with `Allow` when `request`'s target never answers its method
+    /// (a route's methods, or GET and HEAD for a static file); else `None`.
+    /// Known from the head alone, so it comes before any body is read.
+    pub fn refusal(&self, request: &Request) -> Option<Response> {
+        let route = self.routes.iter().find(|route| route.path == request.path);
+        let allow = route.map_or("GET, HEAD", |route| route.allow);
+        let allowed = allow.split(", ").any(|method| method == request.method);
+        (!allowed).then(|| Response::error(405).header("Allow", allow))
     }
 
     /// The response to `request`: its route's, else a static file's. A
     /// handler's panic or error is logged and becomes `500`.
     pub async fn respond(&self, request: Request) -> Response {
-        let Some((_, handler)) = self.routes.iter().find(|(p, _)| *p == request.path) else {
+        if let Some(refusal) = self.refusal(&request) {
+            return refusal;
+        }
+        let Some(route) = self.routes.iter().find(|route| route.path == request.path) else {
             return self.files.serve(&request);
         };
-        let mut future = handler(request);
+        let mut future = (route.handler)(request);
         // catch_unwind around each poll: a panic unwinds out of this poll
         // alone, and the future is then dropped without being polled again.
         let outcome =
@@ -172,17 +212,8 @@ impl App {
     }
 }
 
-/// `None` for GET and HEAD, which the shipped pages answer; else `405`.
-fn get_only(request: &Request) -> Option<Response> {
-    let allowed = request.method == "GET" || request.method == "HEAD";
-    (!allowed).then(|| Response::error(405).header("Allow", "GET, HEAD"))
-}
-
 /// `POST /echo`: the body back, with the request's content type.
 fn echo(request: Request) -> Response {
-    if request.method != "POST" {
-        return Response::error(405).header("Allow", "POST");
-    }
     let content_type =
         request.header("Content-Type").unwrap_or("application/octet-stream").to_owned();
     Response::new(200).header("Content-Type", content_type).body(request.body)
@@ -197,9 +228,9 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn request(path: &str) -> Request {
+    fn request(method: &str, path: &str) -> Request {
         Request {
-            method: "GET".into(),
+            method: method.into(),
             path: path.into(),
             query: None,
             version: 1,
@@ -219,14 +250,20 @@ mod tests {
                 header_timeout: Duration::from_secs(1),
                 body_timeout: Duration::from_secs(1),
                 send_timeout: Duration::from_secs(1),
+                max_age: None,
                 tls: None,
             };
-            let mut app = App::new(config, Files::new(&root, 16).unwrap(), 0);
-            app.route("/fails", |_req| async { Err::<Response, _>("the database is down") });
-            app.route("/works", |_req| async { Ok::<_, String>(Response::text(201, "made\n")) });
-            assert_eq!(app.respond(request("/fails")).await.status, 500);
-            assert_eq!(app.respond(request("/works")).await.status, 201);
-            assert_eq!(app.respond(request("/panic")).await.status, 500);
+            let mut app = App::new(config, Files::new(&root, 16, None).unwrap(), 0);
+            app.get("/fails", |_req| async { Err::<Response, _>("the database is down") });
+            app.get("/works", |_req| async { Ok::<_, String>(Response::text(201, "made\n")) });
+            assert_eq!(app.respond(request("GET", "/fails")).await.status, 500);
+            assert_eq!(app.respond(request("GET", "/works")).await.status, 201);
+            assert_eq!(app.respond(request("GET", "/panic")).await.status, 500);
+            let refused = app.respond(request("POST", "/works")).await;
+            assert_eq!(refused.status, 405);
+            assert!(app.refusal(&request("POST", "/echo")).is_none());
+            assert!(app.refusal(&request("HEAD", "/works")).is_none());
+            assert!(app.refusal(&request("PUT", "/a/file.html")).is_some());
         });
     }
 }

@@ -224,6 +224,20 @@ impl Server {
         panic!("no log line with {parts:?} within {DEADLINE:?}")
     }
 
+    /// Collects log lines for up to `DEADLINE`, until `done` holds for
+    /// those collected so far; returns them either way.
+    pub fn logs_until(&self, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let (started, mut lines) = (Instant::now(), Vec::new());
+        while !done(&lines) {
+            let Some(left) = DEADLINE.checked_sub(started.elapsed()) else { break };
+            match self.log_lines.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(_) => break,
+            }
+        }
+        lines
+    }
+
     /// Sends `signal` to the server process.
     #[allow(unsafe_code)]
     pub fn signal(&self, signal: libc::c_int) {

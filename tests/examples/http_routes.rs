@@ -5,7 +5,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use common::http::date::{days_from_civil, unix_now};
+use std::net::Ipv4Addr;
+
+use common::example::Server;
 use common::http::{Client, DocRoot, get, start};
 
 /// The number after `"key":` in a flat JSON object.
@@ -72,31 +74,36 @@ fn status_is_json_counting_requests_and_open_connections() {
     }
 }
 
+/// `/time` is the server's local time, in the zone `TZ` names (through the
+/// zone database), with its offset: Tokyo is +09:00 all year.
 #[test]
-fn time_is_the_iso_8601_utc_time_now() {
+fn time_is_the_iso_8601_local_time_now() {
     let root = DocRoot::new("routes-time");
-    let server = start(&root, &[]);
+    let dir = root.root.to_str().expect("a UTF-8 temp path");
+    let env = [("TZ", "Asia/Tokyo")];
+    let server = Server::start_example_with_env(
+        "http",
+        &["-r", dir],
+        "listening on http://",
+        Ipv4Addr::LOCALHOST,
+        &env,
+    );
     let response = get(&server, "/time");
     response.assert_status(200);
     assert_eq!(response.header("Content-Type"), Some("text/plain"));
     let text = response.text();
     let line = text.strip_suffix('\n').unwrap_or_else(|| panic!("no newline: {text:?}"));
     let b = line.as_bytes();
-    let shape = b.len() >= 20
+    let shape = b.len() == 29
         && [4, 7].iter().all(|&i| b[i] == b'-')
         && b[10] == b'T'
         && [13, 16].iter().all(|&i| b[i] == b':')
-        && [0..4, 5..7, 8..10, 11..13, 14..16, 17..19]
-            .into_iter()
-            .all(|r| b[r].iter().all(u8::is_ascii_digit));
-    assert!(shape, "not YYYY-MM-DDTHH:MM:SS...: {line:?}");
-    let zone = &line[19..];
-    let zone = zone.trim_start_matches(|c: char| c == '.' || c.is_ascii_digit());
-    assert!(["Z", "+00:00"].contains(&zone), "not UTC: {line:?}");
-    let field = |r: std::ops::Range<usize>| line[r].parse::<u64>().expect("digits");
-    let days = days_from_civil(field(0..4) as i64, field(5..7) as u32, field(8..10) as u32);
-    let secs = days as u64 * 86_400 + field(11..13) * 3600 + field(14..16) * 60 + field(17..19);
-    assert!(secs.abs_diff(unix_now()) <= 5, "{line:?} is not now");
+        && b[19] == b'.';
+    assert!(shape, "not YYYY-MM-DDTHH:MM:SS.mmm+HH:MM: {line:?}");
+    assert!(line.ends_with("+09:00"), "not Tokyo's local time: {line:?}");
+    let when: jiff::Timestamp = line.parse().expect("an RFC 3339 time");
+    let off = when.duration_since(jiff::Timestamp::now()).as_secs().abs();
+    assert!(off <= 5, "{line:?} is not now");
 }
 
 #[test]

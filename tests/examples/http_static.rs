@@ -62,14 +62,30 @@ fn files_indexes_missing_paths_and_the_directory_redirect() {
     assert_eq!(client.get("/sub/page.txt").text(), "a plain page\n", "the next response");
 }
 
+/// Types from mime_guess's table: what a browser needs to run a module
+/// script, use a font or play a video, not `application/octet-stream`.
 #[test]
-fn each_listed_extension_has_its_nginx_mime_type() {
+fn each_listed_extension_has_its_registered_type() {
     let root = DocRoot::new("static-mime");
     let types = [
         ("html", "text/html"),
         ("htm", "text/html"),
         ("css", "text/css"),
-        ("js", "application/javascript"),
+        ("js", "text/javascript"),
+        ("mjs", "application/javascript"),
+        ("woff", "application/font-woff"),
+        ("woff2", "font/woff2"),
+        ("webp", "image/webp"),
+        ("avif", "image/avif"),
+        ("mp4", "video/mp4"),
+        ("webm", "video/webm"),
+        ("mp3", "audio/mpeg"),
+        ("map", "text/plain"),
+        ("webmanifest", "application/manifest+json"),
+        ("csv", "text/csv"),
+        ("md", "text/markdown"),
+        ("zip", "application/zip"),
+        ("gz", "application/gzip"),
         ("json", "application/json"),
         ("txt", "text/plain"),
         ("jpg", "image/jpeg"),
@@ -83,8 +99,8 @@ fn each_listed_extension_has_its_nginx_mime_type() {
         ("pdf", "application/pdf"),
         ("xml", "text/xml"),
         ("bin", "application/octet-stream"),
-        ("xyz", "application/octet-stream"),
-        ("tar.gz", "application/octet-stream"),
+        ("qqq", "application/octet-stream"),
+        ("tar.gz", "application/gzip"),
     ];
     for (ext, _) in types {
         root.write(&format!("file.{ext}"), format!("content of {ext}"));
@@ -170,6 +186,30 @@ fn other_methods_on_static_files_get_405_with_allow() {
     options.assert_status(405);
     assert_eq!(client.get("/page.txt").text(), "page", "the file is intact");
     assert_eq!(std::fs::read(root.path("page.txt")).expect("read"), b"page");
+}
+
+/// A method a static file never allows is `405`, whatever the body's
+/// framing says: not `411` for a POST without a length, not `413` for one
+/// too large (RFC 9110 15.5.6: the method is what the target refuses).
+#[test]
+fn a_refused_method_is_405_before_411_or_413() {
+    let root = DocRoot::new("static-405-411");
+    root.write("page.txt", "page");
+    let server = start(&root, &["--max-body", "10"]);
+    let cases = [
+        ("POST", "no length", ""),
+        ("PUT", "no length", ""),
+        ("POST", "too large", "Content-Length: 1000\r\n"),
+    ];
+    for (method, what, framing) in cases {
+        let mut client = Client::connect(&server);
+        let response =
+            client.request(format!("{method} /page.txt HTTP/1.1\r\nHost: t\r\n{framing}\r\n"));
+        assert_eq!(response.status, 405, "{method} with {what}");
+        assert_eq!(response.header("Allow"), Some("GET, HEAD"), "{method} with {what}");
+        assert_eq!(response.header("Connection"), Some("close"), "{method} with {what}");
+    }
+    assert_eq!(get(&server, "/page.txt").text(), "page", "the server goes on");
 }
 
 #[test]
@@ -272,4 +312,30 @@ fn a_64_mib_file_arrives_byte_for_byte() {
     // The connection is still in step after 64 MiB.
     let tail = client.request("GET /large.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=-4\r\n\r\n");
     assert!(tail.body == content[len - 4..]);
+}
+
+/// `--max-age SECS` makes files fresh for that long (`Cache-Control:
+/// max-age=SECS`, on `200`, `206` and `304` alike); without it there is no
+/// `Cache-Control`, as nginx sends none, and routes never get one.
+#[test]
+fn max_age_gives_files_cache_control_and_none_by_default() {
+    let root = DocRoot::new("static-max-age");
+    root.write("page.txt", "fresh\n");
+    let plain = start(&root, &[]);
+    assert_eq!(get(&plain, "/page.txt").header("Cache-Control"), None, "none by default");
+
+    let server = start(&root, &["--max-age", "3600"]);
+    let mut client = Client::connect(&server);
+    let page = client.get("/page.txt");
+    page.assert_status(200);
+    assert_eq!(page.header("Cache-Control"), Some("max-age=3600"));
+    let etag = page.expect_header("ETag").to_string();
+    let again = client
+        .request(format!("GET /page.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: {etag}\r\n\r\n"));
+    again.assert_status(304);
+    assert_eq!(again.header("Cache-Control"), Some("max-age=3600"), "a 304 carries it too");
+    let part = client.request("GET /page.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-1\r\n\r\n");
+    part.assert_status(206);
+    assert_eq!(part.header("Cache-Control"), Some("max-age=3600"));
+    assert_eq!(client.get("/status").header("Cache-Control"), None, "routes are not files");
 }
