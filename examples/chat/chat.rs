@@ -13,6 +13,7 @@ use reel::sync::Event;
 
 use crate::notices::{self, Gathered, Kind};
 use crate::outbox::{Outbox, Refused};
+use crate::protocol::name_key;
 
 /// The room everyone starts in; it never disappears.
 pub const LOBBY: &str = "lobby";
@@ -20,6 +21,9 @@ pub const LOBBY: &str = "lobby";
 pub struct Chat {
     /// Everyone who has joined, by name.
     users: HashMap<String, User>,
+    /// The same names by `name_key` (lowercase): two names that differ only
+    /// in case are one name. Looked up to join and to `/msg`, not per line.
+    keys: HashMap<String, String>,
     /// Rooms with at least one member, and the lobby.
     rooms: BTreeMap<String, Room>,
     /// How many chat lines each room keeps.
@@ -55,6 +59,7 @@ impl Chat {
     pub fn new(history_len: usize, notices_due: Event) -> Self {
         let mut chat = Chat {
             users: HashMap::new(),
+            keys: HashMap::new(),
             rooms: BTreeMap::new(),
             history_len,
             next_session: 1,
@@ -70,8 +75,9 @@ impl Chat {
         self.next_session
     }
 
+    /// Whether `name`, in any case, is someone's.
     pub fn is_taken(&self, name: &str) -> bool {
-        self.users.contains_key(name)
+        self.keys.contains_key(&name_key(name))
     }
 
     /// Adds `name` to the lobby; returns the lobby's history for the newcomer.
@@ -82,6 +88,7 @@ impl Chat {
         let history = room.history.iter().cloned().collect();
         let user = User { room: room.name.clone(), outbox, session };
         self.users.insert(name.to_string(), user);
+        self.keys.insert(name_key(name), name.to_string());
         let slow = self.notice(LOBBY, Kind::JoinedChat, name, Some(name));
         self.kick_all(slow);
         history
@@ -95,6 +102,7 @@ impl Chat {
             return;
         }
         let Some(user) = self.users.remove(name) else { return };
+        self.keys.remove(&name_key(name));
         self.leave_room(name, &user.room);
         if announce {
             let slow = self.notice(&user.room, Kind::LeftChat, name, None);
@@ -138,13 +146,20 @@ impl Chat {
         history
     }
 
-    /// Sends `line` to `to` only; false if there is no such user.
-    pub fn tell(&mut self, to: &str, line: Rc<str>) -> bool {
-        let Some(user) = self.users.get(to) else { return false };
+    /// The name `name` is known by, whatever its case (`ALICE` -> `alice`).
+    pub fn known_as(&self, name: &str) -> Option<&str> {
+        self.keys.get(&name_key(name)).map(String::as_str)
+    }
+
+    /// Sends `line` to `to` only (its name in any case); the name it went
+    /// to, or `None` if there is no such user.
+    pub fn tell(&mut self, to: &str, line: Rc<str>) -> Option<String> {
+        let to = self.known_as(to)?.to_string();
+        let user = self.users.get(&to)?;
         if let Err(why) = user.outbox.send(line) {
-            self.kick_all(vec![(to.to_string(), why)]);
+            self.kick_all(vec![(to.clone(), why)]);
         }
-        true
+        Some(to)
     }
 
     /// Everyone online, sorted.

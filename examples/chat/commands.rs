@@ -89,9 +89,8 @@ fn private_message(
         return;
     }
     let delivered = ctx.chat.borrow_mut().tell(to, Rc::from(format!("[PM from {from}]: {text}\n")));
-    if delivered {
-        outbox.say(format!("[PM to {to}]: {text}\n"));
-    } else {
-        outbox.say(format!("User {to} not found.\n"));
+    match delivered {
+        Some(name) => outbox.say(format!("[PM to {name}]: {text}\n")),
+        None => outbox.say(format!("User {to} not found.\n")),
     }
 }

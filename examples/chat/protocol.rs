@@ -8,9 +8,18 @@
 //! own, the rate limit) is decided by the callers in `session` and
 //! `commands`.
 
-/// Names and rooms: 1 to 20 ASCII letters, digits or `_`.
+/// Names and rooms: 1 to 20 characters, each a letter or digit of any
+/// script (`Алиса`, `小明`, `Zoë`) or `_`, as the course's server checks
+/// `name.isalnum()`. Spaces, punctuation, controls and format characters
+/// (a right-to-left override, a zero-width joiner) are none of these.
 pub fn valid_name(name: &str) -> bool {
-    (1..=20).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    (1..=20).contains(&name.chars().count()) && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The form in which two names are compared: lowercase, so that `Алиса`
+/// and `алиса` are one name (and so one person to `/msg`).
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
 }
 
 /// The name a client gave at the prompt, trimmed; `None` if it breaks the
@@ -115,7 +124,13 @@ mod tests {
         assert!(!valid_name(""));
         assert!(!valid_name(&"x".repeat(21)));
         assert!(!valid_name("al ice"));
-        assert!(!valid_name("élan"));
+        assert!(valid_name("élan") && valid_name("Алиса") && valid_name("小明") && valid_name("٣"));
+        assert!(valid_name(&"я".repeat(20)), "20 characters, 40 bytes");
+        assert!(!valid_name(&"я".repeat(21)));
+        assert!(!valid_name("bob\u{202e}evil"), "a right-to-left override");
+        assert!(!valid_name("a\u{200d}b"), "a zero-width joiner");
+        assert!(!valid_name("a-b") && !valid_name("a\tb"));
+        assert_eq!(name_key("Алиса"), name_key("аЛИСА"));
         assert_eq!(name_of(b"  bob \r\n"), Some("bob".to_string()));
         assert_eq!(name_of(b"b\xffb\n"), None);
         assert_eq!(name_of(b"\n"), None);

@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader};
@@ -231,8 +230,8 @@ async fn talk(conn: &mut Conn, ctx: &Ctx, name: &str) -> Ending {
     }
 }
 
-/// The time of day in UTC as `HH:MM`.
+/// The server's local time of day as `HH:MM` (the zone of `TZ`, else the
+/// system's), as the course's server shows `datetime.now()`.
 fn hh_mm() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    format!("{:02}:{:02}", secs / 3600 % 24, secs / 60 % 60)
+    jiff::Zoned::now().strftime("%H:%M").to_string()
 }

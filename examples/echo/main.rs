@@ -1,11 +1,11 @@
 //! The echo server every asyncio course starts with, on reel, grown into
-//! every variant the seeds teach.
+//! every variant the course (its Python asyncio examples) teaches.
 //!
 //! Run it and connect:
 //!
 //! ```text
 //! cargo run --release --example echo                    # 127.0.0.1:8888, byte echo
-//! cargo run --release --example echo -- --protocol      # the seeds' line protocol
+//! cargo run --release --example echo -- --protocol      # the course's line protocol
 //! cargo run --release --example echo -- --udp           # datagrams, each sent back
 //! cargo run --release --example echo -- --help          # every flag
 //! nc 127.0.0.1 8888                                     # type a line, get it back
@@ -27,10 +27,9 @@
 //!   has sent, then send it `Server shutting down. Goodbye!`, wait up to
 //!   `--grace SECS` for them, exit 0;
 //! - `boom` (a chunk in byte mode, a line in protocol mode) makes that
-//!   connection's handler fail, as in the seeds: it alone closes, and the
+//!   connection's handler fail, as in the course: it alone closes, and the
 //!   failure is logged with the peer's address.
 
-mod clock;
 mod idle;
 mod plain;
 mod protocol;
@@ -55,6 +54,24 @@ pub use idle::IdleTimer;
 /// reset, which can destroy the goodbye before the client reads it.
 pub const LINGER: Duration = Duration::from_secs(2);
 
+/// Runs `drain`, a lingering close (reading and dropping for `LINGER`).
+/// Only at shutdown does the handler wait for it, since the server waits
+/// for its handlers; else it goes on in a task of its own, so that a client
+/// that has been told goodbye no longer counts against `--max-conns`.
+pub async fn linger<F>(ending: &Ending, drain: F) -> io::Result<()>
+where
+    F: Future<Output = io::Result<u64>> + 'static,
+{
+    if matches!(ending, Ending::Shutdown) {
+        drain.await?;
+    } else {
+        reel::spawn_named("lingering close", async move {
+            let _ = drain.await;
+        });
+    }
+    Ok(())
+}
+
 /// The echo server on reel: every byte (or, with --protocol, every line) goes
 /// back to its sender; --udp echoes datagrams instead.
 ///
@@ -69,7 +86,7 @@ struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8888)]
     port: u16,
-    /// Speak the seeds' line protocol (TIME, HELP, QUIT) instead of echoing bytes.
+    /// Speak the course's line protocol (TIME, HELP, QUIT) instead of echoing bytes.
     #[arg(long)]
     protocol: bool,
     /// Echo UDP datagrams instead: each goes back to its sender.

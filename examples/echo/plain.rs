@@ -15,7 +15,7 @@ use std::task::Poll;
 
 use reel::net::TcpStream;
 
-use crate::{Config, Ending, IdleTimer, LINGER};
+use crate::{Config, Ending, IdleTimer, LINGER, linger};
 
 /// Echoes until EOF, the idle timeout or shutdown; returns how it ended.
 pub async fn serve(mut stream: TcpStream, config: &Config) -> io::Result<Ending> {
@@ -82,8 +82,8 @@ fn echo_what_is_there(stream: &TcpStream) -> io::Result<Option<Vec<u8>>> {
         };
         let data = &buf[..n];
         if data == b"boom\r\n" || data == b"boom\n" {
-            // The seeds' failing handler: the server must survive it.
-            panic!("boom: the seeds' simulated handler failure");
+            // The course's failing handler: the server must survive it.
+            panic!("boom: the course's simulated handler failure");
         }
         match stream.try_write(data) {
             Ok(written) => Ok(Some(data[written..].to_vec())),
@@ -111,12 +111,12 @@ async fn answer_then_goodbye(mut stream: TcpStream) -> io::Result<Ending> {
     goodbye(stream, b"Server shutting down. Goodbye!\r\n", Ending::Shutdown).await
 }
 
-/// The last line, then a lingering close: FIN, and what the client still
-/// sends is read and dropped (for `LINGER` at most), so that the close is
-/// not a reset that could destroy the goodbye before the client reads it.
+/// The last line, then a lingering close (see `linger`): FIN, and what the
+/// client still sends is read and dropped, so that the close is not a reset
+/// that could destroy the goodbye before the client reads it.
 async fn goodbye(mut stream: TcpStream, line: &[u8], ending: Ending) -> io::Result<Ending> {
     stream.write_all(line).await?;
     stream.shutdown(std::net::Shutdown::Write)?;
-    stream.discard_until_eof(LINGER).await?;
+    linger(&ending, async move { stream.discard_until_eof(LINGER).await }).await?;
     Ok(ending)
 }

@@ -1,4 +1,4 @@
-//! The seeds' line protocol (`--protocol`): a greeting, then one reply per
+//! The course's line protocol (`--protocol`): a greeting, then one reply per
 //! line. Lines end with `\r\n` (a bare `\n` is accepted), replies too.
 
 use std::future::poll_fn;
@@ -11,7 +11,7 @@ use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader, StreamWriter};
 
 use crate::reply::{Reply, respond};
-use crate::{Config, Ending, IdleTimer, LINGER};
+use crate::{Config, Ending, IdleTimer, LINGER, linger};
 
 /// The longest line a client may send.
 pub const MAX_LINE: usize = 1024;
@@ -82,8 +82,9 @@ pub async fn serve(stream: TcpStream, config: &Config) -> io::Result<Ending> {
         let text = String::from_utf8_lossy(&line);
         match respond(text.trim_end_matches(['\r', '\n'])) {
             Reply::Line(reply) => send(&mut writer, &reply).await?,
+            Reply::Time => send(&mut writer, &format!("Server time: {}", local_now())).await?,
             Reply::Quit => return bye(writer, reader, "Goodbye!", Ending::Quit).await,
-            Reply::Boom => panic!("boom: the seeds' simulated handler failure"),
+            Reply::Boom => panic!("boom: the course's simulated handler failure"),
         }
     }
 }
@@ -94,13 +95,20 @@ enum Event {
     Idle,
 }
 
+/// Now, in the server's local time (the zone of `TZ`, else the system's),
+/// as `2026-12-03T11:13:38.595+03:00`: the course's server answers with
+/// `datetime.now().isoformat()`, which is local time too.
+fn local_now() -> String {
+    jiff::Zoned::now().strftime("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+}
+
 async fn send(writer: &mut StreamWriter, line: &str) -> io::Result<()> {
     writer.write(format!("{line}\r\n").as_bytes())?;
     writer.drain().await
 }
 
-/// The last line, FIN, then a lingering close: what the client still sends
-/// is read and dropped (for `LINGER` at most), so the close is no reset.
+/// The last line, FIN, then a lingering close (see `linger`): what the
+/// client still sends is read and dropped, so the close is no reset.
 async fn bye(
     mut writer: StreamWriter,
     reader: StreamReader,
@@ -109,6 +117,7 @@ async fn bye(
 ) -> io::Result<Ending> {
     send(&mut writer, line).await?;
     writer.wait_closed().await?;
-    reader.into_inner().discard_until_eof(LINGER).await?;
+    let rest = reader.into_inner();
+    linger(&ending, async move { rest.discard_until_eof(LINGER).await }).await?;
     Ok(ending)
 }

@@ -5,7 +5,6 @@
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::os::fd::AsRawFd;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::example::Server;
 
@@ -36,15 +35,24 @@ pub fn left_chat(name: &str) -> String {
     format!("*** {name} left the chat ***\n")
 }
 
-/// The UTC minute of the day, now.
-fn utc_minute_now() -> u64 {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970").as_secs();
-    secs % 86_400 / 60
+/// The minute of the day now, in the local time of `zone` (an IANA name),
+/// or of this process (the servers inherit its `TZ`) when `None`.
+pub fn local_minute_now(zone: Option<&str>) -> u64 {
+    let now = match zone {
+        Some(zone) => jiff::Timestamp::now().in_tz(zone).expect("a known zone"),
+        None => jiff::Zoned::now(),
+    };
+    u64::try_from(now.hour()).unwrap_or(0) * 60 + u64::try_from(now.minute()).unwrap_or(0)
 }
 
-/// Strips the `[HH:MM] ` of a chat line, checking that it is the UTC time of
-/// the last two minutes (the line was stamped just before we read it).
+/// Strips the `[HH:MM] ` of a chat line, checking that it is the local time
+/// of the last two minutes (the line was stamped just before we read it).
 pub fn strip_time(line: &str) -> &str {
+    strip_time_in(line, None)
+}
+
+/// [`strip_time`] for a server whose local time is that of `zone`.
+pub fn strip_time_in<'a>(line: &'a str, zone: Option<&str>) -> &'a str {
     let b = line.as_bytes();
     let shape = b.len() > 8
         && b[0] == b'['
@@ -58,9 +66,9 @@ pub fn strip_time(line: &str) -> &str {
     let minutes: u64 = line[4..6].parse().expect("MM");
     assert!(hours < 24 && minutes < 60, "not a time: {line:?}");
     let stamped = hours * 60 + minutes;
-    let now = utc_minute_now();
+    let now = local_minute_now(zone);
     let age = (now + 1440 - stamped) % 1440;
-    assert!(age <= 2, "{line:?} is not the UTC time (now {:02}:{:02})", now / 60, now % 60);
+    assert!(age <= 2, "{line:?} is not the local time (now {:02}:{:02})", now / 60, now % 60);
     &line[8..]
 }
 

@@ -4,9 +4,15 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+use std::net::Ipv4Addr;
+
 use common::chat::{
     Chatter, INVALID_NAME, NAME_TAKEN, PROMPT, TOO_MANY, hello, joined_chat, left_chat, start,
+    strip_time_in,
 };
+use common::example::Server;
+
+const LOCALHOST: Ipv4Addr = Ipv4Addr::LOCALHOST;
 
 #[test]
 fn a_client_is_welcomed_greeted_and_announced_to_the_others() {
@@ -24,8 +30,21 @@ fn a_client_is_welcomed_greeted_and_announced_to_the_others() {
     alice.expect_who("lobby", "alice, bob");
 }
 
+/// The `[HH:MM]` stamp is the server's local time, as the course's
+/// `datetime.now()`: with `TZ=Asia/Tokyo` it is Tokyo's (UTC+9), not UTC's.
 #[test]
-fn a_plain_line_reaches_everyone_else_stamped_with_utc_time() {
+fn lines_are_stamped_with_the_servers_local_time() {
+    let env = [("TZ", "Asia/Tokyo")];
+    let server = Server::start_example_with_env("chat", &[], "listening on ", LOCALHOST, &env);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    alice.send("what time is it?");
+    let line = bob.line();
+    assert_eq!(strip_time_in(&line, Some("Asia/Tokyo")), "alice: what time is it?\n");
+}
+
+#[test]
+fn a_plain_line_reaches_everyone_else_stamped_with_local_time() {
     let server = start(&[]);
     let mut alice = Chatter::join(&server, "alice");
     let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
@@ -58,7 +77,7 @@ fn a_name_is_trimmed_and_must_be_1_to_20_letters_digits_or_underscores() {
     for (bad, good) in [
         (["", "has space"], "  ok_name_1  "),
         (["abcdefghij0123456789x", "dash-name"], "abcdefghij0123456789"),
-        (["émile", "bang!"], "\t_\t"),
+        (["bob\u{202e}evil", "bang!"], "\t_\t"),
     ] {
         let mut client = Chatter::connect(&server);
         for name in bad {
@@ -75,6 +94,36 @@ fn a_name_is_trimmed_and_must_be_1_to_20_letters_digits_or_underscores() {
     last.expect_who("lobby", "_, abcdefghij0123456789, last, ok_name_1");
     let _mixed = Chatter::join(&server, "MiXeD_Case_42");
     last.expect(&joined_chat("MiXeD_Case_42"));
+}
+
+/// Names in any script, as the course's `name.isalnum()`: Cyrillic and
+/// Chinese letters are names, 20 *characters* at most (not bytes); a
+/// right-to-left override is not a letter; `АЛИСА` is the same name as
+/// `Алиса`, and so taken, and `/msg АЛИСА` reaches her.
+#[test]
+fn names_are_letters_and_digits_of_any_script_and_case_blind() {
+    let server = start(&[]);
+    let mut alice = Chatter::join(&server, "Алиса");
+    let twenty = "Щ".repeat(20);
+    let mut long = Chatter::join_seen_by(&server, &twenty, &mut [&mut alice]);
+    let mut ming = Chatter::join_seen_by(&server, "小明", &mut [&mut alice, &mut long]);
+
+    let mut client = Chatter::connect(&server);
+    client.send(&"Щ".repeat(21));
+    client.expect(INVALID_NAME);
+    client.expect_bytes(PROMPT);
+    client.send("АЛИСА");
+    client.expect(NAME_TAKEN);
+    client.expect_bytes(PROMPT);
+    client.send("\u{202e}tfel");
+    assert_third_failure(&client.rest(), INVALID_NAME);
+
+    ming.send("/msg АЛИСА привет");
+    ming.expect("[PM to Алиса]: привет\n");
+    alice.expect("[PM from 小明]: привет\n");
+    alice.send("Всем привет");
+    ming.expect_message("Алиса", "Всем привет");
+    long.expect_message("Алиса", "Всем привет");
 }
 
 /// The third failed try: its reason line (or nothing), then the goodbye,

@@ -38,12 +38,37 @@ impl Client {
         text
     }
 
+    /// Reads EOF: the server has closed its side (the client has not).
+    fn expect_eof(&mut self) {
+        let mut byte = [0; 1];
+        assert_eq!(self.0.read(&mut byte).expect("EOF within the deadline"), 0, "EOF");
+    }
+
     fn greeted(server: &Server) -> Client {
         let mut client = Client::connect(server);
         assert_eq!(client.line(), "Welcome to Echo Server!\r\n");
         assert_eq!(client.line(), "Commands: TIME, QUIT, or any text for echo\r\n");
         client
     }
+}
+
+/// `TIME` is the server's local time with its offset (the course answers
+/// `datetime.now().isoformat()`): with `TZ=Asia/Tokyo`, UTC+9.
+#[test]
+fn time_is_the_servers_local_time() {
+    let env = [("TZ", "Asia/Tokyo")];
+    let localhost = std::net::Ipv4Addr::LOCALHOST;
+    let args = ["--protocol"];
+    let server = Server::start_example_with_env("echo", &args, "listening on ", localhost, &env);
+    let mut client = Client::greeted(&server);
+    client.send("TIME\r\n");
+    let line = client.line();
+    let time = line.strip_prefix("Server time: ").and_then(|t| t.strip_suffix("\r\n"));
+    let time = time.unwrap_or_else(|| panic!("not a time line: {line:?}"));
+    assert!(time.ends_with("+09:00"), "not Tokyo's local time: {time:?}");
+    let when: jiff::Timestamp = time.parse().expect("an RFC 3339 time");
+    let off = when.duration_since(jiff::Timestamp::now()).as_secs().abs();
+    assert!(off <= 5, "{time:?} is not now");
 }
 
 #[test]
@@ -54,7 +79,7 @@ fn the_protocol_greets_answers_each_command_and_quits() {
     assert_eq!(client.line(), "Echo: hello reel\r\n");
     client.send("TIME\r\n");
     let time = client.line();
-    assert!(time.starts_with("Server time: 20") && time.ends_with("Z\r\n"), "{time:?}");
+    assert!(time.starts_with("Server time: 20") && time.ends_with("\r\n"), "{time:?}");
     client.send("help\n");
     assert!(client.line().starts_with("Commands: TIME, QUIT"), "bare \\n works too");
     client.send("QUIT\r\n");
@@ -94,6 +119,27 @@ fn past_max_conns_a_client_is_refused_while_the_others_go_on() {
     assert_eq!(refused.rest(), "Server is busy. Try again later.\r\n");
     first.send("after the refusal\r\n");
     assert_eq!(first.line(), "Echo: after the refusal\r\n");
+}
+
+/// A client that has been told goodbye (after `QUIT`, or at the idle
+/// timeout) gives back its `--max-conns` slot at once, though its socket
+/// stays open while the server drains it (the lingering close): the next
+/// client is served, not told the server is busy.
+#[test]
+fn a_client_told_goodbye_frees_its_slot_while_its_socket_drains() {
+    let server = start(&["--protocol", "--max-conns", "1", "--idle-timeout", "0.5"]);
+    let mut quitter = Client::greeted(&server);
+    quitter.send("QUIT\r\n");
+    assert_eq!(quitter.line(), "Goodbye!\r\n");
+    quitter.expect_eof();
+    // `quitter` keeps its socket open: the server is still draining it.
+    let mut idler = Client::greeted(&server);
+    assert_eq!(idler.line(), "Connection timeout. Goodbye!\r\n");
+    idler.expect_eof();
+    let mut third = Client::greeted(&server);
+    third.send("still served\r\n");
+    assert_eq!(third.line(), "Echo: still served\r\n");
+    drop((quitter, idler));
 }
 
 #[test]
