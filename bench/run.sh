@@ -39,7 +39,7 @@
 # KEEP.
 #
 # bench/run.sh http: reel's HTTP/1.1 server (examples/http, one worker)
-# against hyper, nginx and the seeds' Python asyncio server, with wrk as the
+# against hyper, nginx and the course's Python asyncio server, with wrk as the
 # load.
 #
 #   bench/run.sh http                       # 3 rounds of 10 s, about 13 minutes
@@ -56,7 +56,7 @@
 #   nginx         one worker (master_process on, worker_processes 1),
 #                 sendfile on, access_log off, no open_file_cache (as shipped)
 #   nginx-ofc     the same with `open_file_cache max=1000;`
-#   python        bench/seeds_http.py, the seeds' asyncio server (context)
+#   python        bench/course_http.py, the course's asyncio server (context)
 # Both nginx configs set keepalive_requests 1000000 (the default, 1000, would
 # make wrk reconnect every 1000 requests, which reel and hyper never ask for).
 # The pairs, reel first in odd rounds and the peer first in even ones:
@@ -221,7 +221,7 @@ target() {
 
 # ============================================================ http mode
 # Servers: reel (examples/http), hyper (hyper_hello), nginx and nginx-ofc
-# (one worker; ofc: open_file_cache), python (bench/seeds_http.py). Tests:
+# (one worker; ofc: open_file_cache), python (bench/course_http.py). Tests:
 # hello (/), 1k (/file1k.bin), 1m (/file1m.bin).
 http_setup() {
     ROOT=$WORK/root
@@ -239,12 +239,12 @@ http_setup() {
     declare -gA TEST_LABEL=([hello]="GET / (hello page)" [1k]="GET /file1k.bin" [1m]="GET /file1m.bin (1 req/s = 1 MiB/s of body)")
     COMMAND[reel]="$RELEASE/examples/http --host 127.0.0.1 --port 0 -r $ROOT -w 1 --log warn"
     COMMAND[hyper]="$RELEASE/hyper_hello --port 0 --body $WORK/hello.html"
-    COMMAND[python]="python3 bench/seeds_http.py --port 0 -r $ROOT"
+    COMMAND[python]="python3 bench/course_http.py --port 0 -r $ROOT"
     LABEL[reel]="reel (examples/http -w 1)"
     LABEL[hyper]="hyper 1.x + tokio current_thread"
     LABEL[nginx]="nginx 1 worker, as shipped"
     LABEL[nginx-ofc]="nginx 1 worker, open_file_cache"
-    LABEL[python]="seeds' Python asyncio (context)"
+    LABEL[python]="the course's Python asyncio (context)"
     local conf
     for conf in nginx nginx-ofc; do
         mkdir -p "$WORK/$conf"
@@ -452,7 +452,7 @@ http_report() {
     http_target "1 KiB file: server CPU per request vs nginx (open_file_cache)" 1k nginx-ofc cpu 1.0
     http_target "1 MiB file: throughput vs nginx (as shipped)" 1m nginx rate ""
     http_target "1 MiB file: throughput vs nginx (open_file_cache)" 1m nginx-ofc rate ""
-    http_target "1 KiB file: throughput vs seeds' Python (context)" 1k python rate ""
+    http_target "1 KiB file: throughput vs the course's Python (context)" 1k python rate ""
 
     mkdir -p bench/results
     cp "$csv" bench/results/http.csv

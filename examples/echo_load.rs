@@ -1,4 +1,4 @@
-//! The seeds' load tester, on reel: many clients ping-ponging with an echo
+//! The course's load tester, on reel: many clients ping-ponging with an echo
 //! server, each as a reel task on one loop.
 //!
 //! Start a server, then load it:

@@ -32,9 +32,13 @@ use std::time::Duration;
 use clap::Parser;
 use reel::io::Stdin;
 
-/// Echo standard input, chunk by chunk, without blocking the event loop.
+/// Echoes standard input, chunk by chunk, without blocking the event loop:
+/// reel's `Stdin` (asyncio: `loop.connect_read_pipe` on `sys.stdin`).
+///
+/// Try it: `printf 'one\ntwo\n' | cargo run --example stdin_echo`, or run
+/// it in a terminal with `-- --tick-ms 500` and type lines (Ctrl-D ends).
 #[derive(Parser, Debug)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Also print `tick N` on stderr every this many milliseconds.
     #[arg(long)]

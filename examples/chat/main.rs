@@ -1,4 +1,4 @@
-//! The chat server of the seeds, on reel: names, rooms, private messages,
+//! The chat server of the course (Python asyncio examples), on reel: names, rooms, private messages,
 //! history, and no slow client can stall a room.
 //!
 //! Run it and connect (the protocol, line by line, is in PROTOCOL.md here):

@@ -8,7 +8,7 @@
 //! client in between (no `StreamWriter` buffer): the queue is the buffer.
 //!
 //! Senders never wait: a client that is too slow is disconnected instead.
-//! That is the fix for the seeds' classic bug, where `await writer.drain()`
+//! That is the fix for the course's classic bug, where `await writer.drain()`
 //! inside the broadcast loop let one client that stopped reading stall the
 //! whole room.
 //!

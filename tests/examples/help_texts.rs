@@ -11,7 +11,7 @@ use common::example::run_to_exit;
 const CRATE_DESCRIPTION: &str = env!("CARGO_PKG_DESCRIPTION");
 
 /// Each example and a phrase its help must open with.
-const EXAMPLES: [(&str, &str); 8] = [
+const EXAMPLES: [(&str, &str); 9] = [
     ("echo", "echo server"),
     ("echo_load", "load generator for an echo server"),
     ("chat", "chat server"),
@@ -20,6 +20,7 @@ const EXAMPLES: [(&str, &str); 8] = [
     ("chat_crowd", "crowd of chat clients"),
     ("http", "HTTP/1.1 server"),
     ("http_hostile", "hostile load"),
+    ("stdin_echo", "standard input"),
 ];
 
 #[test]
@@ -31,5 +32,7 @@ fn every_example_help_says_what_it_is_and_how_to_try_it() {
         assert!(!stdout.contains(CRATE_DESCRIPTION), "{name} --help shows the crate's description");
         assert!(first.contains(purpose), "{name} --help opens with {first:?}");
         assert!(stdout.contains("Try it:"), "{name} --help says how to try it:\n{stdout}");
+        // The course's texts are "the course" to a user; "seeds" is our word.
+        assert!(!stdout.contains("seeds"), "{name} --help speaks of seeds:\n{stdout}");
     }
 }

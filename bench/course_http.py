@@ -1,17 +1,17 @@
-"""The seeds' asyncio web server, for context in `bench/run.sh http`.
+"""The course's asyncio web server, for context in `bench/run.sh http`.
 
-Put together from the two HTTP servers in the seeds (shared/seeds): the request
+Put together from the two HTTP servers in the course (its Python asyncio examples): the request
 loop is `SimpleHTTPServer.handle_client` (asyncio.start_server, `readline` for
 the request line and the headers), the static files are the asyncore
 assignment's template (`url_normalize`, `translate_path`, `FileProducer`'s
 4 KiB reads, `date_time_string`, mimetypes, the `responses` table), and the
 command line is that template's (`--host`, `--port`, `-r`, `-w`, `--log`).
-The seeds' asyncio section stops at its title and their SimpleHTTPServer closes
+The course's asyncio section stops at its title and their SimpleHTTPServer closes
 every connection; this one keeps HTTP/1.1 connections alive, as the load (wrk)
 and every other server in the benchmark do. `GET /` without an index.html is a
 hello page, as on reel. One process (`-w` is accepted and must be 1).
 
-    python3 bench/seeds_http.py --port 0 -r ROOT
+    python3 bench/course_http.py --port 0 -r ROOT
 """
 
 import argparse
@@ -36,7 +36,7 @@ RESPONSES = {
     405: "Method Not Allowed",
 }
 
-log = logging.getLogger("seeds_http")
+log = logging.getLogger("course_http")
 
 
 def url_normalize(path):
@@ -78,7 +78,7 @@ class AsyncHTTPServer:
                 pass
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
-        except Exception as e:  # as the seeds' handle_client: log and close
+        except Exception as e:  # as the course's handle_client: log and close
             log.error("error: %s", e)
         finally:
             writer.close()
@@ -115,7 +115,7 @@ class AsyncHTTPServer:
             (
                 f"HTTP/1.1 {code} {RESPONSES[code]}\r\n"
                 f"Date: {date_time_string()}\r\n"
-                f"Server: seeds-asyncio\r\n"
+                f"Server: course-asyncio\r\n"
                 f"Content-Type: {content_type}\r\n"
                 f"Content-Length: {length}\r\n"
                 f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n"
@@ -182,7 +182,7 @@ async def main(args):
 if __name__ == "__main__":
     args = parse_args()
     if args.nworkers != 1:
-        sys.exit("seeds_http.py: only -w 1")
+        sys.exit("course_http.py: only -w 1")
     logging.basicConfig(
         filename=args.logfile,
         level=getattr(logging, args.loglevel.upper()),
