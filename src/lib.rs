@@ -136,3 +136,10 @@ pub use task_cell::JoinHandle;
 pub use task_group::{GroupError, TaskGroup};
 pub use tasks::{print_tasks_on, tasks};
 pub use time::{sleep, sleep_until, timeout};
+
+/// The README's Rust code, compiled (and the blocks not marked `no_run`
+/// run) by `cargo test --doc`, so its examples and the signatures its
+/// asyncio table states cannot drift from the code.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -29,7 +29,7 @@ impl fmt::Display for TaskId {
 pub enum TaskState {
     /// Woken, in the ready queue for the next run phase.
     Ready,
-    /// Being polled now (the task that called [`tasks`]).
+    /// Being polled now (the task that called [`tasks`](crate::tasks())).
     Running,
     /// Waiting for a wake.
     Waiting,

@@ -13,7 +13,8 @@
 /// `name.isalnum()`. Spaces, punctuation, controls and format characters
 /// (a right-to-left override, a zero-width joiner) are none of these.
 pub fn valid_name(name: &str) -> bool {
-    (1..=20).contains(&name.chars().count()) && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+    (1..=20).contains(&name.chars().count())
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 /// The form in which two names are compared: lowercase, so that `Алиса`

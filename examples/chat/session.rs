@@ -2,12 +2,14 @@
 //! quits, disconnects, is kicked, or the server stops (see `stop` for how
 //! a session ends when the server stops).
 
+use std::cell::RefCell;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::rc::Rc;
 use std::task::Poll;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use reel::net::TcpStream;
 use reel::stream::{LimitOverrun, StreamReader};
@@ -231,7 +233,18 @@ async fn talk(conn: &mut Conn, ctx: &Ctx, name: &str) -> Ending {
 }
 
 /// The server's local time of day as `HH:MM` (the zone of `TZ`, else the
-/// system's), as the course's server shows `datetime.now()`.
-fn hh_mm() -> String {
-    jiff::Zoned::now().strftime("%H:%M").to_string()
+/// system's), as the course's server shows `datetime.now()`: asked of jiff
+/// once a minute, not once a line (a zone changes its offset on a minute).
+fn hh_mm() -> Rc<str> {
+    thread_local! {
+        static STAMP: RefCell<(u64, Rc<str>)> = RefCell::new((u64::MAX, Rc::from("")));
+    }
+    let minute = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() / 60);
+    STAMP.with_borrow_mut(|(at, stamp)| {
+        if *at != minute {
+            *at = minute;
+            *stamp = Rc::from(jiff::Zoned::now().strftime("%H:%M").to_string());
+        }
+        stamp.clone()
+    })
 }

@@ -73,12 +73,12 @@ pub fn pair(stream: TcpStream) -> (StreamReader, StreamWriter) {
     (StreamReader::new(read), StreamWriter::new(write))
 }
 
-/// Standard input as a [`StreamReader`](crate::stream::StreamReader): lines,
+/// Standard input as a [`StreamReader`]: lines,
 /// exact reads and separators, without blocking the loop (asyncio: a
 /// `StreamReader` fed by `loop.connect_read_pipe(..., sys.stdin)`).
 ///
 /// At most one may exist per loop (the reactor takes fd 0 once); see
-/// [`Stdin`](crate::io::Stdin) for pipes, terminals and the regular-file fallback.
+/// [`Stdin`] for pipes, terminals and the regular-file fallback.
 pub fn stdin() -> io::Result<StreamReader<Stdin>> {
     Ok(StreamReader::new(Stdin::new()?))
 }

@@ -21,7 +21,7 @@ pub(super) type Handler = Rc<dyn Fn(TcpStream, SocketAddr) -> Pin<Box<dyn Future
 
 /// Options for [`start_server_with`](super::start_server_with): a
 /// connection limit and how to refuse, `SO_REUSEPORT`, and (the type
-/// parameter) plain TCP or [TLS](Self::tls).
+/// parameter) plain TCP or TLS (`ServerOptions::tls`, with the feature `tls`).
 #[derive(Default)]
 pub struct ServerOptions<S = Plain> {
     pub(super) max_connections: Option<usize>,

@@ -12,7 +12,7 @@ use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::stream::{StreamReader, StreamWriter, pair};
 
-/// How a server's connections are carried: [`Plain`] TCP, or [`Tls`].
+/// How a server's connections are carried: [`Plain`] TCP, or `Tls` (with the feature `tls`).
 /// Sealed: reel's two are the only ones.
 pub trait Security: private::Sealed + Clone + 'static {
     /// What the handler reads from.

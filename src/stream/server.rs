@@ -55,7 +55,7 @@ where
 }
 
 /// [`start_server`] with [`ServerOptions`]: a connection limit, a
-/// refusal, `SO_REUSEPORT`, or TLS ([`ServerOptions::tls`]), which makes
+/// refusal, `SO_REUSEPORT`, or TLS (`ServerOptions::tls`, with the feature `tls`), which makes
 /// the handler's reader and writer TLS halves (asyncio:
 /// `start_server(..., limit=..., ssl=ctx)`).
 pub fn start_server_with<S, F, Fut>(
