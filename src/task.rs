@@ -29,7 +29,7 @@ impl fmt::Display for TaskId {
 pub enum TaskState {
     /// Woken, in the ready queue for the next run phase.
     Ready,
-    /// Being polled now (the task that called [`tasks`](crate::tasks())).
+    /// Being polled now (the task that called `reel::tasks()`).
     Running,
     /// Waiting for a wake.
     Waiting,

@@ -115,7 +115,9 @@ impl Conn<'_> {
             let head = match self.read_head().await {
                 Ok(head) => head,
                 Err(Halt::Closed) => return Ok(()),
-                Err(Halt::Reject(status)) => return self.reject(status, None, started).await,
+                Err(Halt::Reject(status)) => {
+                    return self.reject(Response::error(status), None, started).await;
+                }
             };
             // 3. The body, the answer, the log line.
             if !self.exchange(head, started).await? {
@@ -166,7 +168,7 @@ impl Conn<'_> {
                 // the method is the error (405 before 411 or 413).
                 let refusal = matches!(status, 411 | 413).then(|| self.app.refusal(&request));
                 let response = refusal.flatten().unwrap_or_else(|| Response::error(status));
-                return self.reject_with(response, label, started).await.map(|()| false);
+                return self.reject(response, label, started).await.map(|()| false);
             }
         };
         if expect_continue && framing != Framing::None && self.input.pending().is_empty() {
@@ -178,7 +180,7 @@ impl Conn<'_> {
             Ok(body) => body,
             Err(Halt::Closed) => return Ok(false),
             Err(Halt::Reject(status)) => {
-                return self.reject(status, label, started).await.map(|()| false);
+                return self.reject(Response::error(status), label, started).await.map(|()| false);
             }
         };
         let head_only = request.method == "HEAD";
@@ -299,18 +301,8 @@ impl Conn<'_> {
         Ok(())
     }
 
-    /// Answers `status` (an error) with `Connection: close` and closes.
-    async fn reject(
-        &mut self,
-        status: u16,
-        label: Option<String>,
-        started: Option<Instant>,
-    ) -> io::Result<()> {
-        self.reject_with(Response::error(status), label, started).await
-    }
-
     /// Answers `response` (an error) with `Connection: close` and closes.
-    async fn reject_with(
+    async fn reject(
         &mut self,
         response: Response,
         label: Option<String>,
