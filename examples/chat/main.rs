@@ -73,7 +73,7 @@ struct Args {
     /// The longest message, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 500)]
     max_message: usize,
-    /// On SIGINT/SIGTERM, wait this many seconds for goodbyes to go out.
+    /// On SIGINT, SIGTERM or SIGHUP, wait this many seconds for goodbyes to go out.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     grace: f64,
     /// Serve over TLS with this certificate chain (PEM, leaf first); needs
@@ -102,7 +102,7 @@ async fn serve(args: Args) -> io::Result<()> {
         Ok(limit) => log::debug!("open files: at most {}", limit.soft),
         Err(e) => log::warn!("cannot raise the open-file limit: {e}"),
     }
-    let stop_signal = reel::signal::interrupt_or_terminate()?;
+    let stop_signal = reel::signal::stop_signal()?;
     // `kill -USR1 PID` prints every task of the loop to stderr.
     let _task_table = reel::print_tasks_on(reel::signal::SignalKind::user_defined1())?;
     let notices_due = Event::new();

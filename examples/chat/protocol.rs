@@ -41,10 +41,47 @@ pub enum Input<'a> {
     /// refused, since a `\r` would let the text overwrite its own
     /// `[HH:MM] NAME:` on the readers' terminals and pass as someone else.
     Control,
+    /// An invisible character ([`is_invisible`]: a direction override, a
+    /// zero-width character, a line separator): refused, since it can
+    /// reorder or hide text on the readers' terminals.
+    Invisible,
     /// It starts with `/`.
     Command(Command<'a>),
     /// A chat line, without its `\n` or `\r\n`.
     Message(&'a str),
+}
+
+/// Unicode's format characters (general category Cf: bidirectional
+/// overrides, embeddings and isolates, zero-width spaces and joiners, the
+/// byte-order mark, soft hyphen, tags) and its line and paragraph
+/// separators (Zl, Zp), as of Unicode 15.1. None prints a glyph of its own;
+/// each can hide text or reorder it on a terminal.
+pub fn is_invisible(c: char) -> bool {
+    const RANGES: [(u32, u32); 21] = [
+        (0x00AD, 0x00AD),
+        (0x0600, 0x0605),
+        (0x061C, 0x061C),
+        (0x06DD, 0x06DD),
+        (0x070F, 0x070F),
+        (0x0890, 0x0891),
+        (0x08E2, 0x08E2),
+        (0x180E, 0x180E),
+        (0x200B, 0x200F),
+        (0x2028, 0x202E),
+        (0x2060, 0x2064),
+        (0x2066, 0x206F),
+        (0xFEFF, 0xFEFF),
+        (0xFFF9, 0xFFFB),
+        (0x110BD, 0x110BD),
+        (0x110CD, 0x110CD),
+        (0x13430, 0x1343F),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0001, 0xE0001),
+        (0xE0020, 0xE007F),
+    ];
+    let c = u32::from(c);
+    RANGES.iter().any(|&(first, last)| (first..=last).contains(&c))
 }
 
 /// Reads one line (with or without its `\n`) from a joined client.
@@ -55,6 +92,8 @@ pub fn input(line: &[u8]) -> Input<'_> {
         Input::Blank
     } else if text.chars().any(|c| c.is_control() && c != '\t') {
         Input::Control
+    } else if text.chars().any(is_invisible) {
+        Input::Invisible
     } else if text.starts_with('/') {
         Input::Command(parse(text))
     } else {
@@ -146,6 +185,13 @@ mod tests {
         assert_eq!(input(b"/WHO\n"), Input::Command(Command::Who));
         assert_eq!(input(b"hi\r[00:00] bob: not me\n"), Input::Control);
         assert_eq!(input(b"/msg bob \x1b[2J\n"), Input::Control);
+        for invisible in ["\u{202e}", "\u{2066}", "\u{200b}", "\u{200d}", "\u{2028}", "\u{2029}"] {
+            let line = format!("hi {invisible}there\n");
+            assert_eq!(input(line.as_bytes()), Input::Invisible, "{invisible:?}");
+        }
+        let line = "/msg bob \u{feff}hidden\n";
+        assert_eq!(input(line.as_bytes()), Input::Invisible);
+        assert_eq!(input("Привет, 小明! é\n".as_bytes()), Input::Message("Привет, 小明! é"));
         assert_eq!(input(b"tab\tis fine\n"), Input::Message("tab\tis fine"));
     }
 

@@ -217,6 +217,7 @@ async fn talk(conn: &mut Conn, ctx: &Ctx, name: &str) -> Ending {
             Input::Blank => {}
             Input::BadUtf8 => outbox.say("Invalid UTF-8: message not sent.\n"),
             Input::Control => outbox.say("Control characters: message not sent.\n"),
+            Input::Invisible => outbox.say("Invisible characters: message not sent.\n"),
             Input::Command(command) => {
                 if let Flow::Quit = commands::run(command, name, outbox, ctx, &mut bucket) {
                     return Ending::Quit;

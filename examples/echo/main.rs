@@ -23,7 +23,7 @@
 //!   (`udp.rs`); the other flags are for TCP;
 //! - `--idle-timeout SECS`: an idle client gets `Connection timeout. Goodbye!`;
 //! - `--max-conns N`: a client past N gets `Server is busy. Try again later.`;
-//! - SIGINT or SIGTERM: stop accepting at once, answer what each client
+//! - SIGINT, SIGTERM or SIGHUP (the terminal closed): stop accepting at once, answer what each client
 //!   has sent, then send it `Server shutting down. Goodbye!`, wait up to
 //!   `--grace SECS` for them, exit 0;
 //! - `boom` (a chunk in byte mode, a line in protocol mode) makes that
@@ -98,7 +98,7 @@ struct Args {
     /// Refuse clients past this many at once.
     #[arg(long, value_name = "N")]
     max_conns: Option<usize>,
-    /// On SIGINT/SIGTERM, wait this many seconds for clients before exiting.
+    /// On SIGINT, SIGTERM or SIGHUP, wait this many seconds for clients before exiting.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     grace: f64,
 }
@@ -106,7 +106,7 @@ struct Args {
 /// What every connection's handler shares.
 pub struct Config {
     idle_timeout: Duration,
-    /// Set on SIGINT/SIGTERM: every handler says goodbye and ends.
+    /// Set on SIGINT, SIGTERM or SIGHUP: every handler says goodbye and ends.
     stop: Event,
     protocol: bool,
 }
@@ -146,7 +146,7 @@ fn main() {
 
 async fn serve(args: Args) -> io::Result<()> {
     let seconds = |s: f64| Duration::try_from_secs_f64(s).unwrap_or(Duration::MAX);
-    let stop_signal = reel::signal::interrupt_or_terminate()?;
+    let stop_signal = reel::signal::stop_signal()?;
     // `kill -USR1 PID` prints every task of the loop to stderr.
     let _task_table = reel::print_tasks_on(reel::signal::SignalKind::user_defined1())?;
     if args.udp {

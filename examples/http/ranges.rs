@@ -26,8 +26,12 @@ pub fn parse_range(header: &str, len: u64) -> Range {
     let Some((first, last)) = spec.trim().split_once('-') else {
         return Range::Whole;
     };
+    // Digits past u64::MAX are still a number: a position beyond any file,
+    // so a last-byte-pos "to the end" and a first-byte-pos past it (RFC
+    // 9110 14.1.2), never a header to ignore.
     let number = |s: &str| -> Option<u64> {
-        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+        let digits = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        digits.then(|| s.parse().unwrap_or(u64::MAX))
     };
     let (first, last) = (first.trim(), last.trim());
     if first.is_empty() {
@@ -77,5 +81,18 @@ mod tests {
         assert_eq!(parse_range("bytes=9-5", 1000), Range::Whole);
         assert_eq!(parse_range("bytes=a-b", 1000), Range::Whole);
         assert_eq!(parse_range("items=0-5", 1000), Range::Whole);
+    }
+
+    /// One rule for positions past u64::MAX: the number is huge, not
+    /// malformed (it was ignored, a 200, while u64::MAX itself was a 206).
+    #[test]
+    fn positions_too_large_for_u64_are_past_the_end() {
+        let max = "18446744073709551615";
+        let over = "99999999999999999999";
+        assert_eq!(parse_range(&format!("bytes=0-{max}"), 1000), Range::Part(0, 999));
+        assert_eq!(parse_range(&format!("bytes=0-{over}"), 1000), Range::Part(0, 999));
+        assert_eq!(parse_range(&format!("bytes=-{over}"), 1000), Range::Part(0, 999));
+        assert_eq!(parse_range(&format!("bytes={over}-"), 1000), Range::Unsatisfiable);
+        assert_eq!(parse_range(&format!("bytes={over}-{over}"), 1000), Range::Unsatisfiable);
     }
 }

@@ -64,7 +64,7 @@ pub struct App {
     pub stats: Rc<Stats>,
     /// The connections' read and write buffers, lent while they are busy.
     pub buffers: Rc<Buffers>,
-    /// Set on SIGINT/SIGTERM: idle connections close, busy ones finish the
+    /// Set on SIGINT, SIGTERM or SIGHUP: idle connections close, busy ones finish the
     /// request they are on and close.
     pub stop: Event,
 }

@@ -7,7 +7,7 @@
 //! address it got. Each reports ready over a channel; the
 //! main thread prints `listening on http://IP:PORT` once all have.
 //!
-//! Stop: every worker listens for SIGINT and SIGTERM itself (one arrival
+//! Stop: every worker listens for SIGINT, SIGTERM and SIGHUP itself (one arrival
 //! wakes every listener in the process). It then closes its listener
 //! (taking in what the kernel had queued in its backlog first), sets its
 //! app's stop flag (a connection with a request already received answers
@@ -15,17 +15,15 @@
 //! busy one finishes its response, with `Connection: close`), and waits up
 //! to `GRACE` for them before cancelling the rest.
 
-use std::future::poll_fn;
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::mpsc::{Sender, channel};
-use std::task::Poll;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use reel::signal::{SignalKind, signal};
+use reel::signal::SignalKind;
 use reel::stream::{ServerOptions, start_tcp_server};
 
 use crate::config::Config;
@@ -36,8 +34,8 @@ use crate::routes::App;
 /// How long a stopping worker waits for its busy connections.
 const GRACE: Duration = Duration::from_secs(10);
 
-/// The most workers: each holds three `reel::signal` listeners (SIGINT,
-/// SIGTERM, SIGUSR1), of which the process may have 128.
+/// The most workers: each holds four `reel::signal` listeners (SIGINT,
+/// SIGTERM, SIGHUP, SIGUSR1), of which the process may have 128.
 pub const MAX_WORKERS: usize = 32;
 
 /// What a worker needs to start, sent to its thread.
@@ -98,7 +96,7 @@ fn start(
 async fn worker(setup: Setup, ready: Sender<io::Result<SocketAddr>>) -> io::Result<()> {
     let Setup { index, addr, root, config, fd_budget } = setup;
     let started = async {
-        let signals = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
+        let stop_signal = reel::signal::stop_signal()?;
         // `kill -USR1 PID`: every worker prints its loop's tasks to stderr.
         let _task_table = reel::print_tasks_on(SignalKind::user_defined1())?;
         let files = Files::new(&root, fd_budget, config.max_age)?;
@@ -114,9 +112,9 @@ async fn worker(setup: Setup, ready: Sender<io::Result<SocketAddr>>) -> io::Resu
         let server = start_tcp_server(addr, options, move |stream, peer| {
             conn::serve(stream, peer, shared.clone())
         })?;
-        io::Result::Ok((signals, app, server))
+        io::Result::Ok((stop_signal, app, server))
     };
-    let ((mut interrupt, mut terminate), app, server) = match started.await {
+    let (stop_signal, app, server) = match started.await {
         Ok(started) => started,
         Err(e) => {
             let _ = ready.send(Err(io::Error::new(e.kind(), e.to_string())));
@@ -126,13 +124,9 @@ async fn worker(setup: Setup, ready: Sender<io::Result<SocketAddr>>) -> io::Resu
     let _ = ready.send(Ok(server.local_addrs()[0]));
     log::debug!("worker {index} listening on {}", server.local_addrs()[0]);
 
-    poll_fn(|cx| {
-        let signalled = interrupt.poll_recv(cx).is_ready() || terminate.poll_recv(cx).is_ready();
-        if signalled { Poll::Ready(()) } else { Poll::Pending }
-    })
-    .await;
+    let signal = stop_signal.await;
     let open = server.active_connections();
-    log::info!("worker {index}: stopping, {open} connections open");
+    log::info!("worker {index}: {signal}: stopping, {open} connections open");
     server.close();
     app.stop.set();
     let report = server.shutdown(GRACE).await;

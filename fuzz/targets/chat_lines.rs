@@ -3,20 +3,21 @@
 //! prompt and as a line from a joined client.
 //!
 //! Properties: no panic; a name accepted follows the rules; a message is
-//! not blank, starts with no `/` and holds no control character but tab,
+//! not blank, starts with no `/` and holds no control character but tab
+//! and no invisible one (format characters, line separators),
 //! so the line broadcast for it is one line that cannot pose as another
 //! sender's; a room joined is a valid name; a private message has a
 //! recipient without whitespace and trimmed, non-empty text; an unknown
 //! command is one word starting with `/`.
 
-use super::chat::protocol::{Command, Input, input, name_of, valid_name};
+use super::chat::protocol::{Command, Input, input, is_invisible, name_of, valid_name};
 
 /// The chat reader's limit (`session::LINE_LIMIT`): longer lines never
 /// reach the parser.
 const LINE_LIMIT: usize = 4096;
 
 fn no_controls(text: &str) -> bool {
-    !text.chars().any(|c| c.is_control() && c != '\t')
+    !text.chars().any(|c| (c.is_control() && c != '\t') || is_invisible(c))
 }
 
 pub fn run(data: &[u8]) {
@@ -25,7 +26,7 @@ pub fn run(data: &[u8]) {
             assert!(valid_name(&name), "{name:?}");
         }
         match input(line) {
-            Input::Blank | Input::BadUtf8 | Input::Control => {}
+            Input::Blank | Input::BadUtf8 | Input::Control | Input::Invisible => {}
             Input::Message(text) => {
                 assert!(!text.trim().is_empty() && !text.starts_with('/'), "{text:?}");
                 assert!(no_controls(text), "{text:?}");

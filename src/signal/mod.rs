@@ -229,22 +229,37 @@ pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
     }
 }
 
-/// Completes with whichever of SIGINT and SIGTERM arrives first: what a
-/// server waits for before it shuts down gracefully (asyncio:
-/// `add_signal_handler` for both, each setting the same stop event).
+/// Completes with whichever of `kinds` arrives first, and says which.
 ///
-/// Both handlers are installed when this is called, so a signal that
-/// arrives before the first poll is not lost; both dispositions come back
+/// Every handler is installed when this is called, so a signal that
+/// arrives before the first poll is not lost; the dispositions come back
 /// when the future completes or is dropped. Panics outside a running loop.
-pub fn interrupt_or_terminate() -> io::Result<impl Future<Output = SignalKind>> {
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    Ok(std::future::poll_fn(move |cx| {
-        if interrupt.poll_recv(cx).is_ready() {
-            return Poll::Ready(SignalKind::interrupt());
+pub fn any_of(kinds: &[SignalKind]) -> io::Result<impl Future<Output = SignalKind> + use<>> {
+    let mut streams =
+        kinds.iter().map(|&kind| Ok((kind, signal(kind)?))).collect::<io::Result<Vec<_>>>()?;
+    Ok(poll_fn(move |cx| {
+        for (kind, stream) in &mut streams {
+            if stream.poll_recv(cx).is_ready() {
+                return Poll::Ready(*kind);
+            }
         }
-        terminate.poll_recv(cx).map(|_| SignalKind::terminate())
+        Poll::Pending
     }))
+}
+
+/// Completes with whichever of SIGINT and SIGTERM arrives first (asyncio:
+/// `add_signal_handler` for both, each setting the same stop event).
+/// Panics outside a running loop.
+pub fn interrupt_or_terminate() -> io::Result<impl Future<Output = SignalKind>> {
+    any_of(&[SignalKind::interrupt(), SignalKind::terminate()])
+}
+
+/// What a server stops gracefully on: SIGINT (Ctrl-C), SIGTERM (`kill`)
+/// or SIGHUP (its terminal closed), whichever comes first. A server that
+/// promises to lose nothing handles the hangup too, rather than die of it
+/// with every request in flight. Panics outside a running loop.
+pub fn stop_signal() -> io::Result<impl Future<Output = SignalKind>> {
+    any_of(&[SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()])
 }
 
 #[cfg(test)]

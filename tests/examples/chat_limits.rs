@@ -109,6 +109,29 @@ fn control_characters_are_refused_so_no_one_can_pass_as_someone_else() {
     bob.expect_who("lobby", "alice, bob");
 }
 
+/// Invisible characters are refused as control characters are: a
+/// right-to-left override would show "evil" as "live" on bob's terminal,
+/// zero-width and line-separator characters hide or split text.
+#[test]
+fn invisible_characters_are_refused_so_no_text_is_reordered_or_hidden() {
+    let server = start(&[]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    let refused = "Invisible characters: message not sent.\n";
+    for line in [
+        "pay to \u{202e}live\u{202c} now",
+        "/msg bob zero\u{200b}width",
+        "one\u{2028}two",
+        "isolate \u{2067}x",
+    ] {
+        alice.send(line);
+        alice.expect(refused);
+    }
+    alice.send("Привет, 小明 — visible text is fine");
+    bob.expect_message("alice", "Привет, 小明 — visible text is fine");
+    bob.expect_who("lobby", "alice, bob");
+}
+
 #[test]
 fn a_reset_during_a_broadcast_leaves_the_others_receiving_with_one_notice() {
     let server = start(&["--rate", "1000000"]);

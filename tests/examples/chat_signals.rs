@@ -37,6 +37,22 @@ fn sigterm_says_goodbye_to_every_client_and_exits_zero_within_grace() {
     assert!(took < Duration::from_millis(2500), "within --grace 2 (and a little): {took:?}");
 }
 
+/// SIGHUP (the terminal closed) is a graceful stop too: it was exit 129,
+/// every client cut without a word.
+#[test]
+fn sighup_says_goodbye_to_every_client_and_exits_zero() {
+    let mut server = start(&["--grace", "2"]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut bob = Chatter::join_seen_by(&server, "bob", &mut [&mut alice]);
+    alice.send("last words");
+    bob.expect_message("alice", "last words");
+    server.signal(libc::SIGHUP);
+    assert_eq!(alice.rest(), GOODBYE);
+    assert_eq!(bob.rest(), GOODBYE);
+    let status = server.wait_exit();
+    assert!(status.success(), "exit 0, got {status}");
+}
+
 #[test]
 fn sigint_says_goodbye_and_exits_zero() {
     let mut server = start(&["--grace", "2"]);

@@ -43,6 +43,24 @@ fn sigterm_refuses_new_clients_and_says_goodbye_after_the_owed_reply() {
     assert!(server.wait_exit().success(), "exit 0");
 }
 
+/// SIGHUP (the terminal closed) stops gracefully as SIGTERM does: the line
+/// in flight is answered, then the goodbye, then exit 0 (it was exit 129).
+#[test]
+fn sighup_answers_the_line_in_flight_says_goodbye_and_exits_zero() {
+    let mut server = Server::start_example("echo", &["--protocol"], "listening on ");
+    let mut client = BufReader::new(server.connect());
+    let mut line = String::new();
+    client.read_line(&mut line).expect("greeting");
+    client.read_line(&mut line).expect("commands");
+    client.get_mut().write_all(b"in flight\r\n").expect("send");
+    server.signal(libc::SIGHUP);
+    let mut rest = String::new();
+    client.read_to_string(&mut rest).expect("read to EOF");
+    assert_eq!(rest, "Echo: in flight\r\nServer shutting down. Goodbye!\r\n");
+    assert!(server.wait_exit().success(), "exit 0");
+    server.expect_log(&["SIGHUP", "shutting down"]);
+}
+
 #[test]
 fn sigint_says_goodbye_to_plain_clients_and_exits_zero() {
     let mut server = Server::start_example("echo", &[], "listening on ");

@@ -120,6 +120,13 @@ fn shutdown_finishes_in_flight_work_and_exits_zero(signal: libc::c_int) {
     assert!(std::net::TcpStream::connect(server.addr).is_err(), "no longer accepting");
 }
 
+/// SIGHUP (the terminal that started the server closed) is a graceful
+/// stop too: it used to kill the server (exit 129) with the download cut.
+#[test]
+fn sighup_does_the_same() {
+    shutdown_finishes_in_flight_work_and_exits_zero(libc::SIGHUP);
+}
+
 #[test]
 fn sigterm_finishes_in_flight_requests_closes_idle_ones_and_exits_zero() {
     shutdown_finishes_in_flight_work_and_exits_zero(libc::SIGTERM);

@@ -180,3 +180,20 @@ fn signals_that_cannot_be_caught_are_refused() {
         assert_eq!(reel::stats().registrations, 0);
     });
 }
+
+/// `stop_signal`, what the servers wait for, completes on SIGHUP as on
+/// SIGINT and SIGTERM, and says which came; `any_of` takes any set.
+#[test]
+fn stop_signal_includes_the_hangup_and_says_which_came() {
+    let _serial = serial();
+    reel::run(async {
+        let stop = reel::signal::stop_signal().expect("listen for the stop signals");
+        raise(SignalKind::hangup());
+        assert_eq!(bounded(stop).await, SignalKind::hangup());
+        let either =
+            reel::signal::any_of(&[SignalKind::user_defined1(), SignalKind::user_defined2()]);
+        let either = either.expect("listen for SIGUSR1 and SIGUSR2");
+        raise(SignalKind::user_defined2());
+        assert_eq!(bounded(either).await, SignalKind::user_defined2());
+    });
+}
