@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::chat::Chat;
+use crate::limits::Limits;
 use crate::memory::Sessions;
 use crate::outbox::Outbox;
 use crate::rate::TokenBucket;
@@ -22,13 +23,21 @@ pub struct Ctx {
     pub sessions: Sessions,
     /// TLS (`--tls-cert`, `--tls-key`): every client makes a handshake.
     pub tls: Option<TlsConfig>,
+    /// The login timeout and the per-address count.
+    pub limits: Limits,
 }
 
 impl Ctx {
-    pub fn new(chat: Chat, max_message: usize, rate: u32, tls: Option<TlsConfig>) -> Ctx {
+    pub fn new(
+        chat: Chat,
+        max_message: usize,
+        rate: u32,
+        tls: Option<TlsConfig>,
+        limits: Limits,
+    ) -> Ctx {
         let chat = RefCell::new(chat);
         let sessions = Sessions::default();
-        Ctx { chat, stop: Stop::new(), max_message, rate, sessions, tls }
+        Ctx { chat, stop: Stop::new(), max_message, rate, sessions, tls, limits }
     }
 }
 

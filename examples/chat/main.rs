@@ -29,6 +29,7 @@
 mod chat;
 mod commands;
 mod ctx;
+mod limits;
 mod memory;
 mod notices;
 mod outbox;
@@ -44,7 +45,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use clap::Parser;
-use reel::stream::{ServerOptions, start_tcp_server};
+use reel::stream::{ServerOptions, StreamReader, StreamWriter, start_tcp_server};
 use reel::sync::Event;
 
 use crate::chat::Chat;
@@ -73,6 +74,17 @@ struct Args {
     /// The longest message, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = 500)]
     max_message: usize,
+    /// A client that has not given a valid name within this many seconds is
+    /// told `Timed out. Goodbye!` and closed.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    login_timeout: f64,
+    /// The most clients at once; more are told `Server is busy. Try again
+    /// later.` and closed [default: the open-file limit less 64].
+    #[arg(long, value_name = "N")]
+    max_conns: Option<usize>,
+    /// The most clients at once from one address [default: no limit].
+    #[arg(long, value_name = "N")]
+    max_per_ip: Option<usize>,
     /// On SIGINT, SIGTERM or SIGHUP, wait this many seconds for goodbyes to go out.
     #[arg(long, value_name = "SECS", default_value_t = 5.0)]
     grace: f64,
@@ -98,10 +110,15 @@ fn main() {
 async fn serve(args: Args) -> io::Result<()> {
     // Every client is a descriptor: 10,000 of them need more than the usual
     // soft limit of 1024.
-    match reel::raise_open_file_limit() {
-        Ok(limit) => log::debug!("open files: at most {}", limit.soft),
-        Err(e) => log::warn!("cannot raise the open-file limit: {e}"),
-    }
+    let open_files = match reel::raise_open_file_limit() {
+        Ok(limit) => limit.soft,
+        Err(e) => {
+            log::warn!("cannot raise the open-file limit: {e}");
+            1024
+        }
+    };
+    let max_conns = args.max_conns.unwrap_or_else(|| limits::default_max_conns(open_files));
+    log::debug!("open files: at most {open_files}; clients: at most {max_conns}");
     let stop_signal = reel::signal::stop_signal()?;
     // `kill -USR1 PID` prints every task of the loop to stderr.
     let _task_table = reel::print_tasks_on(reel::signal::SignalKind::user_defined1())?;
@@ -111,14 +128,20 @@ async fn serve(args: Args) -> io::Result<()> {
     let max_message = args.max_message.min(session::LINE_LIMIT - 2);
     let chat = Chat::new(args.history, notices_due.clone());
     let tls = tls_config(&args)?;
-    let ctx = Rc::new(Ctx::new(chat, max_message, args.rate, tls));
+    let login_timeout = Duration::try_from_secs_f64(args.login_timeout).unwrap_or(Duration::MAX);
+    let limits = limits::Limits::new(login_timeout, args.max_per_ip);
+    let ctx = Rc::new(Ctx::new(chat, max_message, args.rate, tls, limits));
     reel::spawn(say_gathered_notices(ctx.clone(), notices_due));
     let shared = ctx.clone();
-    let server = start_tcp_server(
-        (args.host.as_str(), args.port),
-        ServerOptions::new(),
-        move |stream, peer| session::serve(stream, peer, shared.clone()),
-    )?;
+    let mut options = ServerOptions::new().max_connections(max_conns);
+    if ctx.tls.is_none() {
+        // Over TLS the line would be garbage to the client: a close only.
+        options = options.refuse_with(busy);
+    }
+    let server =
+        start_tcp_server((args.host.as_str(), args.port), options, move |stream, peer| {
+            session::serve(stream, peer, shared.clone())
+        })?;
     if ctx.tls.is_some() {
         log::info!("clients connect over TLS");
     }
@@ -139,6 +162,13 @@ async fn serve(args: Args) -> io::Result<()> {
     let report = server.shutdown(grace).await;
     log::info!("stopped: {} sessions ended, {} cancelled", report.finished, report.cancelled);
     Ok(())
+}
+
+/// What a client past `--max-conns` gets before the close.
+async fn busy(_reader: StreamReader, mut writer: StreamWriter) {
+    if writer.write(limits::BUSY.as_bytes()).is_ok() {
+        let _ = writer.wait_closed().await;
+    }
 }
 
 /// The TLS configuration of `--tls-cert` and `--tls-key`, if given.
@@ -180,5 +210,6 @@ mod tests {
     fn defaults_match_the_issue() {
         let args = Args::parse_from(["chat"]);
         assert_eq!((args.port, args.history, args.rate, args.max_message), (8889, 50, 5, 500));
+        assert_eq!((args.login_timeout, args.max_conns, args.max_per_ip), (30.0, None, None));
     }
 }

@@ -16,6 +16,7 @@ use reel::stream::{LimitOverrun, StreamReader};
 
 use crate::commands::{self, Flow};
 use crate::ctx::{Ctx, check_message, send_history};
+use crate::limits::{BUSY, TIMED_OUT};
 use crate::outbox::Outbox;
 use crate::protocol::{self, Input};
 use crate::rate::TokenBucket;
@@ -65,6 +66,10 @@ impl Ending {
 
 /// Serves one connection from accept to close.
 pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
+    let Some(_slot) = ctx.limits.admit(peer.ip()) else {
+        log::info!("{peer} refused: --max-per-ip");
+        return Box::pin(refuse(stream, ctx.tls.is_none())).await;
+    };
     let Some((read, write)) = transport::accept(stream, peer, ctx.tls.as_ref()).await else {
         return;
     };
@@ -74,13 +79,18 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
     let mut conn = Conn { reader: StreamReader::with_limit(read, LINE_LIMIT), outbox, owed: None };
     let session = ctx.chat.borrow_mut().new_session();
     log::info!("{peer} connected");
-    let (name, ending) = match ask_name(&mut conn, &ctx, session).await {
-        Ok(name) => {
+    let asked = reel::timeout(ctx.limits.login_timeout, ask_name(&mut conn, &ctx, session)).await;
+    let (name, ending) = match asked {
+        Ok(Ok(name)) => {
             log::info!("{peer} joined as {name}");
             let ending = talk(&mut conn, &ctx, &name).await;
             (Some(name), ending)
         }
-        Err(ending) => (None, ending),
+        Ok(Err(ending)) => (None, ending),
+        Err(_) => {
+            conn.outbox.say(TIMED_OUT);
+            (None, Ending::NoName)
+        }
     };
     if ending == Ending::Stop {
         answering.wait_for_all().await;
@@ -107,6 +117,23 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
     // Boxed, as `owed_line` below: only its end needs it.
     Box::pin(stop::linger(&mut reader)).await;
 }
+
+/// What a client past `--max-per-ip` gets: the busy line (over plain TCP;
+/// over TLS it would be garbage, so there the close alone), FIN, and what
+/// it still sends read and dropped for a moment, all bounded in time.
+async fn refuse(mut stream: TcpStream, plain: bool) {
+    let say = async {
+        if plain {
+            stream.write_all(BUSY.as_bytes()).await?;
+        }
+        stream.shutdown(std::net::Shutdown::Write)?;
+        stream.discard_until_eof(REFUSAL_LINGER).await
+    };
+    let _ = reel::timeout(2 * REFUSAL_LINGER, say).await;
+}
+
+/// How long a refused client's socket is drained before it closes.
+const REFUSAL_LINGER: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One connection's input and output.
 struct Conn {

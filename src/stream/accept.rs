@@ -7,8 +7,11 @@
 //!
 //! Out of descriptors (EMFILE, ENFILE), `accept` fails and the connection
 //! stays in the kernel's backlog: its client waits, seconds or for ever,
-//! until some descriptor is freed. Instead the loop keeps one descriptor in
-//! reserve (`/dev/null`, opened at start). On EMFILE it closes the reserve,
+//! until some descriptor is freed. First the accept task yields once: a
+//! burst accepted in one go has started tasks that have not run yet (a
+//! refusal that writes "busy" and closes, a short handler), and they free
+//! descriptors of their own. If accept still fails, it sheds: the loop keeps
+//! one descriptor in reserve (`/dev/null`, opened at start), closes it,
 //! accepts with the freed slot, closes that connection at once (its client
 //! learns now, and can retry elsewhere or later), reopens the reserve, and
 //! repeats until the backlog is empty. The listener then waits for its next
@@ -44,6 +47,9 @@ pub(super) async fn accept_loop(
     mut reserve: Reserve,
     start: impl Fn(Connection),
 ) {
+    // Whether the last accept failed for want of a descriptor and this
+    // task has since let the others run once.
+    let mut yielded = false;
     loop {
         let accepted = poll_fn(|cx| match &*listener.borrow() {
             Some(listener) => listener.poll_accept(cx).map(Some),
@@ -52,7 +58,17 @@ pub(super) async fn accept_loop(
         .await;
         match accepted {
             None => return,
-            Some(Ok(connection)) => start(connection),
+            Some(Ok(connection)) => {
+                yielded = false;
+                start(connection);
+            }
+            // A burst accepted in one go starts tasks that have not run yet:
+            // refusals and short handlers about to close their descriptors.
+            // Let them run once before shedding connections for want of one.
+            Some(Err(e)) if out_of_descriptors(&e) && !yielded => {
+                yielded = true;
+                crate::yield_now().await;
+            }
             Some(Err(e)) if out_of_descriptors(&e) && reserve.is_held() => {
                 if let Some(listener) = &*listener.borrow() {
                     reserve.shed_backlog(listener);

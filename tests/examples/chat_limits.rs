@@ -9,6 +9,7 @@ use std::thread;
 use std::time::Duration;
 
 use common::chat::{Chatter, SLOW_DOWN, left_chat, start, strip_time};
+use common::example::Server;
 
 #[test]
 fn past_the_rate_messages_and_pms_are_dropped_with_slow_down() {
@@ -175,4 +176,91 @@ fn a_reset_during_a_broadcast_leaves_the_others_receiving_with_one_notice() {
     bob.expect_who("lobby", "alice, bob"); // and no second one after
     alice.expect(&left_chat("carol"));
     alice.expect_who("lobby", "alice, bob");
+}
+
+const BUSY: &str = "Server is busy. Try again later.\n";
+
+/// A client that never gives a name is told so and closed at the login
+/// timeout (there was none: a silent crowd held every descriptor), and
+/// the next client is welcomed; one that joined in time stays.
+#[test]
+fn a_client_silent_at_the_prompt_is_timed_out_and_the_next_is_welcomed() {
+    let server = start(&["--login-timeout", "0.3"]);
+    let mut joined = Chatter::join(&server, "early");
+    let silent = Chatter::connect(&server);
+    let half = Chatter::connect(&server);
+    assert_eq!(silent.rest(), "Timed out. Goodbye!\n");
+    assert_eq!(half.rest(), "Timed out. Goodbye!\n");
+    let _next = Chatter::join(&server, "next");
+    joined.expect(&common::chat::joined_chat("next"));
+    server.expect_log(&["left before choosing a name"]);
+}
+
+/// Past `--max-conns` a client is told the server is busy, never closed in
+/// silence; a slot that frees is taken by the next client.
+#[test]
+fn past_max_conns_the_busy_line_arrives_and_a_freed_slot_is_reused() {
+    let server = start(&["--max-conns", "2"]);
+    let mut alice = Chatter::join(&server, "alice");
+    let silent = Chatter::connect(&server);
+    let mut refused = server.connect();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut refused, &mut text).expect("the refusal, then EOF");
+    assert_eq!(text, BUSY);
+    drop(silent);
+    // The silent client's slot comes back once the server sees it gone.
+    let deadline = std::time::Instant::now() + common::example::DEADLINE;
+    loop {
+        let mut probe = server.connect();
+        let mut first = [0; 1];
+        std::io::Read::read_exact(&mut probe, &mut first).expect("a first byte");
+        if first[0] == b'W' {
+            break; // "Welcome! ...": the slot is back
+        }
+        assert!(std::time::Instant::now() < deadline, "the slot never came back");
+        thread::sleep(Duration::from_millis(20));
+    }
+    alice.expect_who("lobby", "alice");
+}
+
+/// `--max-per-ip`: a second client from the same address is told the
+/// server is busy while the first stays; off by default.
+#[test]
+fn max_per_ip_refuses_a_second_client_from_one_address() {
+    let server = start(&["--max-per-ip", "1"]);
+    let mut alice = Chatter::join(&server, "alice");
+    let mut second = server.connect();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut second, &mut text).expect("the refusal, then EOF");
+    assert_eq!(text, BUSY);
+    alice.expect_who("lobby", "alice");
+}
+
+/// The red team's silent crowd, in small: under `ulimit -n 256` (soft and
+/// hard), 300 connections that never send a byte. Those past the default
+/// `--max-conns` (the limit less 64) are told the server is busy, none is
+/// closed in silence, the silent ones are timed out at the login timeout,
+/// and then a client joins as if nothing had happened.
+#[test]
+fn a_silent_crowd_at_the_descriptor_limit_is_refused_aloud_then_timed_out() {
+    use std::io::Read;
+    let mut command = std::process::Command::new("bash");
+    command.arg("-c").arg("ulimit -n 256 && exec \"$0\" \"$@\"");
+    command.arg(common::example::example_binary("chat"));
+    command.args(["--port", "0", "--login-timeout", "1"]);
+    let server = Server::start_command(command, "listening on ", std::net::Ipv4Addr::LOCALHOST);
+    let crowd: Vec<_> = (0..300).map(|_| server.connect()).collect();
+    let (mut welcomed, mut busy) = (0, 0);
+    for mut silent in crowd {
+        let mut text = String::new();
+        silent.read_to_string(&mut text).expect("every one hears something, then EOF");
+        match text.as_str() {
+            "Welcome! Enter your name: Timed out. Goodbye!\n" => welcomed += 1,
+            BUSY => busy += 1,
+            other => panic!("neither welcomed and timed out nor busy: {other:?}"),
+        }
+    }
+    assert_eq!(welcomed, 256 - 64, "the default --max-conns: the limit less 64");
+    assert_eq!(busy, 300 - welcomed);
+    let _late = Chatter::join(&server, "late");
 }
