@@ -95,7 +95,10 @@ impl Conn<'_> {
                 self.input.set_deadline(self.app.config.keepalive_timeout);
                 match self.input.fill(&self.stream, Some(stop.as_mut())).await? {
                     Filled::Data => {}
-                    Filled::Eof => return Ok(()),
+                    // The client is done (FIN, or over TLS `close_notify`
+                    // with its TCP side still open for us): our own end,
+                    // `close_notify` and FIN, goes out now.
+                    Filled::Eof => return self.close().await,
                     // The kernel may hold the start of a request the loop
                     // has not heard of yet (its event comes next tick):
                     // that one is answered, with `Connection: close` if the

@@ -269,11 +269,13 @@ impl TlsStream {
         self.has_plaintext() || self.tcp.input_waiting()
     }
 
-    /// Waits until a read may make progress: plaintext is waiting, or the
-    /// socket is readable (which may hold only part of a record, so the
-    /// read that follows can still be `Pending`).
+    /// Waits until a read may make progress: plaintext is waiting, the peer
+    /// has sent `close_notify` (the read says end of stream, though the
+    /// peer may keep its TCP side open for the answer), rustls holds an
+    /// error to report, or the socket is readable (which may hold only part
+    /// of a record, so the read that follows can still be `Pending`).
     pub async fn readable(&self) -> io::Result<()> {
-        if self.has_plaintext() {
+        if self.read_is_due() {
             return Ok(());
         }
         self.tcp.readable().await
@@ -284,6 +286,16 @@ impl TlsStream {
         // `process_new_packets` returns (a no-op when nothing new came).
         let mut state = self.state.borrow_mut();
         state.tls.process_new_packets().is_ok_and(|io| io.plaintext_bytes_to_read() > 0)
+    }
+
+    /// Whether a read would answer without the socket: plaintext, the
+    /// peer's `close_notify` already taken in, or an error.
+    fn read_is_due(&self) -> bool {
+        let mut state = self.state.borrow_mut();
+        match state.tls.process_new_packets() {
+            Ok(io) => io.plaintext_bytes_to_read() > 0 || io.peer_has_closed(),
+            Err(_) => true,
+        }
     }
 
     /// The protocol agreed by ALPN (`b"http/1.1"`), if any (asyncio:

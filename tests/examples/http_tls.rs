@@ -94,6 +94,33 @@ fn a_rustls_client_keeps_the_connection_alive_and_agrees_on_http_1_1() {
     assert_eq!(alpn.as_deref(), Some(&b"http/1.1"[..]), "h2 is not offered back");
 }
 
+/// A client that sends its request and then `close_notify`, keeping its
+/// TCP side open for the answer (a TLS half-close), gets the response, the
+/// server's `close_notify` and a FIN at once: the server used to wait for
+/// the socket to become readable again, until the keep-alive timeout.
+#[test]
+fn a_close_notify_after_the_request_gets_the_answer_then_close_notify_and_fin() {
+    let (root, certs) = (DocRoot::new("https-half-close"), Certs::new());
+    root.write("a.txt", "answer\n");
+    let server = start_https(&root, &certs, &["--keepalive-timeout", "30"]);
+    let mut tls = blocking_client(certs.client_config(&[]), server.addr);
+    let quick = Some(std::time::Duration::from_secs(3));
+    tls.sock.set_read_timeout(quick).expect("a short read timeout");
+    tls.write_all(b"GET /a.txt HTTP/1.1\r\nHost: localhost\r\n\r\n").expect("send");
+    tls.conn.send_close_notify();
+    tls.flush().expect("the request and close_notify go out");
+    let mut tls = BufReader::new(tls);
+    let (status, body) = read_response(&mut tls);
+    assert_eq!((status.as_str(), body.as_slice()), ("HTTP/1.1 200 OK", &b"answer\n"[..]));
+    let mut rest = Vec::new();
+    let read = std::io::Read::read_to_end(&mut tls, &mut rest);
+    assert!(read.is_ok(), "no close_notify within 3 s: {read:?}");
+    assert!(rest.is_empty(), "nothing after the response: {rest:?}");
+    let mut byte = [0; 1];
+    let fin = std::io::Read::read(&mut tls.get_mut().sock, &mut byte);
+    assert_eq!(fin.expect("a FIN within 3 s"), 0, "the FIN after close_notify");
+}
+
 #[test]
 fn plain_http_on_the_https_port_gets_an_alert_and_the_server_goes_on() {
     let (root, certs) = (DocRoot::new("https-garbage"), Certs::new());
