@@ -282,20 +282,21 @@ impl TlsStream {
     }
 
     fn has_plaintext(&self) -> bool {
-        // rustls reports what it holds decrypted through the state that
-        // `process_new_packets` returns (a no-op when nothing new came).
-        let mut state = self.state.borrow_mut();
-        state.tls.process_new_packets().is_ok_and(|io| io.plaintext_bytes_to_read() > 0)
+        self.taken_in(|io| io.plaintext_bytes_to_read() > 0).unwrap_or(false)
     }
 
     /// Whether a read would answer without the socket: plaintext, the
     /// peer's `close_notify` already taken in, or an error.
     fn read_is_due(&self) -> bool {
+        self.taken_in(|io| io.plaintext_bytes_to_read() > 0 || io.peer_has_closed()).unwrap_or(true)
+    }
+
+    /// `ask` of what rustls has taken in, through the state that
+    /// `process_new_packets` returns (a no-op when nothing new came);
+    /// `None` if rustls holds an error.
+    fn taken_in(&self, ask: impl FnOnce(&rustls::IoState) -> bool) -> Option<bool> {
         let mut state = self.state.borrow_mut();
-        match state.tls.process_new_packets() {
-            Ok(io) => io.plaintext_bytes_to_read() > 0 || io.peer_has_closed(),
-            Err(_) => true,
-        }
+        state.tls.process_new_packets().ok().map(|io| ask(&io))
     }
 
     /// The protocol agreed by ALPN (`b"http/1.1"`), if any (asyncio:
