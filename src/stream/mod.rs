@@ -13,6 +13,7 @@ mod accept;
 mod listener;
 mod options;
 mod reader;
+mod reserve;
 mod security;
 mod server;
 mod unix_server;

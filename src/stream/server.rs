@@ -27,9 +27,10 @@ use std::time::Duration;
 use crate::context::{cancel_task, reserve_task, start_reserved};
 use crate::net::socket::ReusePort;
 use crate::net::{TcpListener, TcpStream};
-use crate::stream::accept::{ListenerSlot, Reserve, accept_loop, take_backlog};
+use crate::stream::accept::{ListenerSlot, accept_loop, take_backlog};
 use crate::stream::listener::{Connection, Listener};
 use crate::stream::options::ServerOptions;
+use crate::stream::reserve;
 use crate::stream::security::Security;
 use crate::stream::unix_server::SocketFile;
 use crate::stream::{StreamReader, StreamWriter};
@@ -130,11 +131,12 @@ pub(super) fn serve(
         accept_tasks: RefCell::new(Vec::new()),
         waiters: RefCell::new(Vec::new()),
     });
+    reserve::keep();
     for listener in listeners {
         let slot = Rc::new(RefCell::new(Some(listener)));
         let server = inner.clone();
         let start = move |connection| start_handler(&server, connection);
-        let accept = accept_loop(slot.clone(), Reserve::open(), start);
+        let accept = accept_loop(slot.clone(), start);
         let task = spawn_named("accept", accept);
         inner.accept_tasks.borrow_mut().push((slot, task));
     }

@@ -9,7 +9,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-use std::net::Ipv4Addr;
+use std::io::{ErrorKind, Read};
+use std::net::{Ipv4Addr, TcpStream};
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -25,11 +26,15 @@ const LARGE: u64 = 70 * 1024;
 const CLIENTS: usize = 30;
 
 fn start_limited(root: &DocRoot, limit: u32) -> Server {
+    start_limited_with(root, limit, &[])
+}
+
+fn start_limited_with(root: &DocRoot, limit: u32, args: &[&str]) -> Server {
     let mut command = Command::new("bash");
     let script = format!("ulimit -n {limit} && exec \"$0\" \"$@\"");
     command.arg("-c").arg(script).arg(example_binary("http"));
     let root = root.root.to_str().expect("a UTF-8 temp path");
-    command.args(["--port", "0", "-r", root, "--log", "warn"]);
+    command.args(["--port", "0", "-r", root, "--log", "warn"]).args(args);
     Server::start_command(command, "listening on http://", Ipv4Addr::LOCALHOST)
 }
 
@@ -123,4 +128,49 @@ fn with_every_descriptor_taken_an_uncached_file_is_503_then_served_when_some_fre
     }
     let served = first.get("/large.bin");
     assert_eq!((served.status, served.body.len()), (200, LARGE as usize));
+}
+
+/// Every accept path keeps the reserve descriptor, the workers' too: with
+/// the table full of silent connections at `-w 2`, each new connection is
+/// closed at once (its client learns within a second, rather than waiting
+/// in a backlog), and the warning comes at most once a second for the whole
+/// process, not once per worker or per 100 ms pause.
+#[test]
+fn at_two_workers_a_full_table_closes_each_new_connection_within_a_second() {
+    let root = DocRoot::new("fd-workers");
+    root.write("hello.txt", "hello\n");
+    // Silent connections are held for the whole test (header timeout 120 s).
+    let server = start_limited_with(&root, 256, &["-w", "2", "--header-timeout", "120"]);
+    let began = Instant::now();
+    let held: Vec<TcpStream> =
+        (0..600).map(|_| TcpStream::connect(server.addr).expect("connect")).collect();
+    server.expect_log(&["out of file descriptors"]);
+    let mut slow = Vec::new();
+    for i in 0..20 {
+        let connecting = Instant::now();
+        let mut client = TcpStream::connect(server.addr).expect("connect");
+        client.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let outcome = client.read(&mut [0; 1]);
+        let waited = connecting.elapsed();
+        match outcome {
+            Ok(0) => {}
+            Err(e) if e.kind() == ErrorKind::ConnectionReset => {}
+            other => panic!("connection {i}: {other:?} after {waited:?}"),
+        }
+        if waited >= Duration::from_secs(1) {
+            slow.push((i, waited));
+        }
+    }
+    let window = began.elapsed();
+    assert!(slow.is_empty(), "closed after a second or more: {slow:?}");
+    // The log of the whole run so far (a line still in the pipe only
+    // lowers the count).
+    let lines: Vec<String> = server.log_lines.try_iter().collect();
+    let paused = lines.iter().filter(|line| line.contains("pausing")).count();
+    assert_eq!(paused, 0, "the workers never pause for want of the reserve: {lines:#?}");
+    // One warning was read above; one more can come in each second since.
+    let warnings = 1 + lines.iter().filter(|line| line.contains("out of file descriptors")).count();
+    let windows = window.as_secs() as usize + 1;
+    assert!(warnings <= windows, "{warnings} warnings in {window:?}: {lines:#?}");
+    drop(held);
 }
