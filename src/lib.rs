@@ -87,11 +87,11 @@
 //! - No `RefCell` borrow is held while user code runs (a future's `poll`, a
 //!   `Drop`), so user code may call back into the loop (spawn, sleep, wake).
 //! - `unsafe` is denied crate-wide and allowed only in the leaves that must
-//!   call libc: `net::socket` (listening sockets), `net::send` (`sendfile`
-//!   and `MSG_MORE`), `signal::sys` (the signal handler and its self-pipes),
-//!   `io::stdin` (fd 0's flags), `limits` (`RLIMIT_NOFILE`) and `slow_poll`
-//!   (the coarse clock), and `fd` (`fcntl` flags); every block carries a
-//!   `// SAFETY:` comment.
+//!   call libc: `net::socket` (listening sockets), `net::send` (`sendfile`,
+//!   `MSG_MORE`, `SO_MEMINFO`), `signal::sys` (the signal handler and its self-pipes),
+//!   `io::stdin` (fd 0's flags), `limits` (`RLIMIT_NOFILE`), `memory`
+//!   (`malloc_trim`), `slow_poll` (the coarse clock), and `fd` (`fcntl`
+//!   flags); every block carries a `// SAFETY:` comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.
@@ -105,6 +105,7 @@ mod executor;
 mod fd;
 pub mod io;
 mod limits;
+mod memory;
 pub mod net;
 mod panic;
 mod reactor;
@@ -128,6 +129,7 @@ mod waker;
 pub use blocking::spawn_blocking;
 pub use context::{current_task, spawn, spawn_named};
 pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
+pub use memory::release_free_memory;
 pub use panic::take_panic_location;
 pub use runtime::{Builder, Stats, run, stats};
 pub use stream::{open_connection, open_unix_connection, start_server};

@@ -57,6 +57,7 @@ mod conn;
 mod files;
 mod input;
 mod mime;
+mod output;
 mod parse;
 mod ranges;
 mod response;

@@ -85,6 +85,35 @@ pub struct Stats {
     pub requests: Cell<u64>,
     /// Connections open now.
     pub connections: Cell<usize>,
+    /// The most open at once since memory was last given back.
+    peak: Cell<usize>,
+}
+
+/// A peak of open connections worth giving memory back after.
+const CROWD: usize = 64;
+
+impl Stats {
+    /// A connection opened.
+    pub fn arrived(&self) {
+        let open = self.connections.get() + 1;
+        self.connections.set(open);
+        self.peak.set(self.peak.get().max(open));
+    }
+
+    /// A connection closed. When a crowd has mostly left (a quarter of its
+    /// peak remains), the memory it held goes back to the system: glibc
+    /// keeps freed memory otherwise, and the worker would stay at its peak
+    /// (`reel::release_free_memory`). Once per crowd: the peak starts over.
+    pub fn left(&self) {
+        let open = self.connections.get() - 1;
+        self.connections.set(open);
+        if self.peak.get() >= CROWD && open <= self.peak.get() / 4 {
+            self.peak.set(open);
+            let started = std::time::Instant::now();
+            let released = reel::release_free_memory();
+            log::debug!("a crowd left: memory released {released} in {:?}", started.elapsed());
+        }
+    }
 }
 
 impl App {

@@ -1,6 +1,8 @@
 //! The sends std and mio do not expose: `sendfile(2)`, file bytes to a
 //! socket without passing through user space, and `send(2)` with
-//! `MSG_MORE`, which tells the kernel that more bytes follow at once.
+//! `MSG_MORE`, which tells the kernel that more bytes follow at once; and
+//! how much room the send buffer has (`SO_MEMINFO`), for a writer that
+//! should make no more than the socket takes (TLS records).
 //!
 //! This is a leaf that calls libc, so it is one of the few modules that allow
 //! `unsafe` (lib.rs lists them). sendfile copies from the page cache into the socket's send
@@ -9,9 +11,9 @@
 //! send what fits and return that count, or fail with `WouldBlock` when
 //! nothing fits; the caller waits for writability as for any write.
 //!
-//! Both are Linux's. The portable path (other Unix systems, or Linux built
-//! with `--cfg reel_portable`) reads and sends instead of `sendfile`, and
-//! sends without `MSG_MORE`; DESIGN.md, "Platforms", lists what differs.
+//! All are Linux's. The portable path (other Unix systems, or Linux built
+//! with `--cfg reel_portable`) reads and sends instead of `sendfile`, sends
+//! without `MSG_MORE`, and does not know the room; DESIGN.md, "Platforms", lists what differs.
 
 #![allow(unsafe_code)]
 
@@ -88,6 +90,42 @@ pub(crate) fn send_more(socket: &impl AsFd, buf: &[u8]) -> io::Result<usize> {
 #[cfg(not(all(target_os = "linux", not(reel_portable))))]
 pub(crate) fn send_more(socket: &impl AsFd, buf: &[u8]) -> io::Result<usize> {
     send_with(socket, buf, NO_SIGPIPE)
+}
+
+/// About how many bytes `socket`'s send buffer takes now without waiting:
+/// its size less what it holds, in the kernel's own accounting
+/// (`SO_MEMINFO`, which counts a little per packet besides the bytes).
+/// `None` if the system does not say.
+#[cfg(all(target_os = "linux", not(reel_portable), feature = "tls"))]
+pub(crate) fn send_room(socket: &impl AsFd) -> Option<usize> {
+    let mut info = [0u32; libc::SK_MEMINFO_DROPS as usize + 1];
+    let mut len = std::mem::size_of_val(&info) as libc::socklen_t;
+    // SAFETY: the descriptor is open for the call (borrowed from a live
+    // owner); the kernel writes at most `len` bytes to `info`, which is that
+    // large, and stores the length it wrote in `len`.
+    let result = unsafe {
+        libc::getsockopt(
+            socket.as_fd().as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_MEMINFO,
+            info.as_mut_ptr().cast(),
+            &mut len,
+        )
+    };
+    if result != 0 {
+        return None;
+    }
+    let size = info[libc::SK_MEMINFO_SNDBUF as usize];
+    let held = info[libc::SK_MEMINFO_WMEM_QUEUED as usize];
+    Some(size.saturating_sub(held) as usize)
+}
+
+/// The portable `send_room`: other systems do not say (macOS's
+/// `SO_NWRITE` counts only what is unsent), so the caller sends its usual
+/// amount.
+#[cfg(all(not(all(target_os = "linux", not(reel_portable))), feature = "tls"))]
+pub(crate) fn send_room(_socket: &impl AsFd) -> Option<usize> {
+    None
 }
 
 /// The flag that makes a send to a closed peer fail with `EPIPE` instead of

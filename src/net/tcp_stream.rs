@@ -9,6 +9,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::net::addr::{ToSocketAddrs, resolve};
+#[cfg(feature = "tls")]
+use crate::net::send::send_room;
 use crate::net::send::{send_more, sendfile};
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
 use crate::reactor::Direction;
@@ -279,6 +281,15 @@ impl TcpStream {
         // not that the send buffer is full, so readiness is cleared only on
         // `WouldBlock`.
         self.registration.poll_io(cx, Direction::Write, || sendfile(&self.io, file, offset, len))
+    }
+
+    /// About how many bytes a write would hand the kernel now without
+    /// waiting (Linux; `None` where the system does not say). For a writer
+    /// that makes what it sends, such as TLS records: made beyond this, they
+    /// would wait in the process's memory instead.
+    #[cfg(feature = "tls")]
+    pub(crate) fn send_room(&self) -> Option<usize> {
+        send_room(&self.io)
     }
 
     /// Shuts down reading, writing or both (`Shutdown::Write` sends FIN: the

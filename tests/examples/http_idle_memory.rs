@@ -1,6 +1,7 @@
 //! What an idle keep-alive connection costs the http example: its socket,
 //! its task and a little state, but no read or write buffer (they go back
-//! to the worker's pool between requests; examples/http/buffers.rs). The
+//! to the worker's pool between requests; examples/http/buffers.rs). And a
+//! large `/echo` body is held once, not copied into the response. The
 //! server runs in its own process, so its resident memory is its own.
 
 #[path = "../common/mod.rs"]
@@ -64,4 +65,36 @@ fn idle_keep_alive_connections_hold_no_buffers() {
     for stream in idle.iter_mut().step_by(97) {
         one_request(stream, body.as_bytes());
     }
+}
+
+/// `POST /echo` with a 32 MiB body: the server reads it into one buffer and
+/// writes the response from that buffer (examples/http/output.rs); before,
+/// the response copied it, and the server's peak was twice the body.
+#[test]
+fn echo_holds_a_large_body_once() {
+    const BODY: usize = 32 * 1024 * 1024;
+    let root = DocRoot::new("echo-memory");
+    let server = start(&root, &["--max-body", "64000000"]);
+    let pid = server.child.id();
+    let mut warm = server.connect();
+    warm.write_all(b"POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello")
+        .expect("send");
+    warm.read_exact(&mut [0; 5]).expect("a response");
+    let before = proc_status_kib(pid, "VmHWM");
+    let mut stream = server.connect();
+    let head = format!("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: {BODY}\r\n\r\n");
+    stream.write_all(head.as_bytes()).expect("send the head");
+    let body: Vec<u8> = (0..BODY).map(|i| (i % 251) as u8).collect();
+    stream.write_all(&body).expect("send the body");
+    let mut response = Vec::with_capacity(BODY + 1024);
+    while !response.ends_with(&body[BODY - 4096..]) || response.len() < BODY {
+        let mut buf = [0; 64 * 1024];
+        let n = stream.read(&mut buf).expect("read the echo");
+        assert!(n > 0, "the server closed before the whole echo");
+        response.extend_from_slice(&buf[..n]);
+    }
+    assert!(response.ends_with(&body), "the body comes back whole");
+    let grown = proc_status_kib(pid, "VmHWM").saturating_sub(before) * 1024;
+    println!("a {BODY}-byte echo raised the server's peak by {grown} bytes");
+    assert!(grown < BODY as u64 * 3 / 2, "peak up {grown} bytes for a {BODY}-byte body");
 }
