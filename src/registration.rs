@@ -1,5 +1,9 @@
-//! A socket's link to the reactor, and the one I/O helper every socket
-//! operation goes through.
+//! A socket's link to the reactor, and the helpers every socket operation
+//! goes through: `poll_io` (try, and park on `WouldBlock`), `poll_read` (the
+//! same, knowing a short read drained the socket), `try_io`/`try_read` and
+//! `attempt_now` (try without parking), `poll_ready`/`clear_ready`
+//! (readiness alone, for waits without I/O). All run through
+//! `Reactor::attempt`.
 //!
 //! asyncio counterpart: the pattern inside `loop.sock_recv`: try the call; on
 //! `BlockingIOError` add a reader callback and wait for it.

@@ -3,8 +3,9 @@
 //! asyncio counterpart: `asyncio.run` and `BaseEventLoop._run_once`.
 //!
 //! The loop owns one `Core` (see `context`), shared through `Rc` with the
-//! handles that need it (sockets, wakers on this thread) and reachable from
-//! anywhere on the loop's thread through a thread-local, the way
+//! sockets (their `Registration`, so a socket can deregister) and reachable
+//! from anywhere on the loop's thread through a thread-local (a waker holds
+//! no `Core`: it holds the loop's `Arc<Remote>`, see `waker`), the way
 //! `asyncio.get_running_loop()` finds the loop. `run` sets it for exactly as
 //! long as it runs.
 

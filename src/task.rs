@@ -1,6 +1,7 @@
-//! What a task is, as data: its id and address, the cell that holds its
-//! future and its outcome, the handle that awaits that outcome, and why a
-//! task produced none. Nothing here needs the running loop: the entry points
+//! What a task is, as data: its id and address, what one knows of it
+//! (`TaskInfo`), and why a task produced no output (`JoinError`). The cell
+//! that holds its future and its outcome, and the `JoinHandle` that awaits
+//! that outcome, are in `task_cell`. Nothing here needs the running loop: the entry points
 //! that do (`spawn`, `current_task`) live with it, in `context`.
 //!
 //! asyncio counterpart: `asyncio.Task` (await it for its result, `cancel()`

@@ -7,7 +7,8 @@
 //! and protocols being the one interface every library speaks.
 //!
 //! Every impl forwards to the type's own `poll_*` method, which goes
-//! through the one I/O helper as always: nothing here touches the reactor.
+//! through `Registration`'s helpers as always: nothing here touches the
+//! reactor.
 //! `poll_flush` is ready at once (a socket write is in the kernel when it
 //! returns), and `poll_close` sends FIN (`shutdown(Write)`).
 

@@ -9,7 +9,7 @@
 //!
 //! - A pipe, a FIFO, a socket or a terminal: epoll accepts it. fd 0 is
 //!   registered with the reactor like a socket, switched to O_NONBLOCK, and
-//!   read with `read(2)` through `Registration::poll_read`, the one I/O helper.
+//!   read with `read(2)` through `Registration::poll_read`, as a socket's reads are.
 //! - A regular file or `/dev/null`: `epoll_ctl` refuses it with EPERM (such a
 //!   file is always "ready"; there is nothing to wait for). Then `Stdin` reads
 //!   it with a plain blocking `read(2)` on the loop's thread. asyncio instead

@@ -6,9 +6,9 @@
 //! stream layer (`StreamReader`/`StreamWriter`) is built on these.
 //!
 //! Ground rules: every socket is non-blocking and registered with the running
-//! loop's reactor when created; every read, write and accept goes through the
-//! one I/O helper, `Registration::poll_io` (waits without I/O, such as connect
-//! and `readable()`, through `Registration::poll_ready`); a socket
+//! loop's reactor when created; every read, write and accept goes through
+//! `Registration::poll_io` or one of its twins (waits without I/O, such as
+//! connect and `readable()`, through `Registration::poll_ready`); a socket
 //! deregisters itself when dropped.
 //! Errors are `std::io::Error`; nothing a peer does can panic.
 
