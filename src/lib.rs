@@ -80,6 +80,9 @@
 //!   (`net`, `time`, `stream`, `sync`, `task_group`, `signal`). One call
 //!   goes up: a wake on the loop's own thread reaches the ready queue
 //!   through `context::schedule_local`, as asyncio's `call_soon` does.
+//!   Above, `io` imports none of the library, `net` stands on `io`, `tls`
+//!   on `net`, `stream` on all three; `tests/runtime/imports.rs` fails on a
+//!   cycle.
 //! - One loop per thread. Everything it owns sits behind `Rc`/`RefCell`, not
 //!   `Arc`/`Mutex`: only the loop's thread touches it. The one exception is the
 //!   cross-thread wake path in `waker`, the only lock on the loop's state

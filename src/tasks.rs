@@ -141,7 +141,7 @@ impl fmt::Display for TaskSnapshot {
 /// leaves it running, as with any task.
 pub fn print_tasks_on(kind: SignalKind) -> io::Result<JoinHandle<()>> {
     let mut arrivals = signal(kind)?;
-    Ok(crate::spawn_named("task table", async move {
+    Ok(crate::context::spawn_named("task table", async move {
         while arrivals.recv().await.is_some() {
             let table = tasks();
             let thread = std::thread::current();

@@ -4,8 +4,9 @@
 //! asyncio counterpart: the transports under `StreamReader`/`StreamWriter`.
 //!
 //! [`AsyncRead`] and [`AsyncWrite`] are reel's own two-method traits (no
-//! external crate): a TCP stream, its halves and stdin implement them, and
-//! the stream layer accepts any of them.
+//! external crate): a TCP stream, its halves and stdin implement them (each
+//! impl sits with its type, in `net` and here), and the stream layer accepts
+//! any of them. This module imports nothing of the library above it.
 //!
 //! [`Stdin`] reads fd 0 (a pipe, a terminal, a file) without blocking the loop;
 //! `reel::stream::stdin()` wraps it in a `StreamReader` (built there, since the
@@ -14,10 +15,6 @@
 use std::io;
 use std::task::{Context, Poll};
 
-use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
-
-#[cfg(feature = "futures-io")]
-mod futures_io;
 mod stdin;
 pub use stdin::Stdin;
 
@@ -70,37 +67,5 @@ impl<T: AsyncWrite + ?Sized> AsyncWrite for Box<T> {
 
     fn shutdown(&mut self) -> io::Result<()> {
         (**self).shutdown()
-    }
-}
-
-impl AsyncRead for TcpStream {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        TcpStream::poll_read(self, cx, buf)
-    }
-}
-
-impl AsyncWrite for TcpStream {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        TcpStream::poll_write(self, cx, buf)
-    }
-
-    fn shutdown(&mut self) -> io::Result<()> {
-        TcpStream::shutdown(self, std::net::Shutdown::Write)
-    }
-}
-
-impl AsyncRead for OwnedReadHalf {
-    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        OwnedReadHalf::poll_read(self, cx, buf)
-    }
-}
-
-impl AsyncWrite for OwnedWriteHalf {
-    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        OwnedWriteHalf::poll_write(self, cx, buf)
-    }
-
-    fn shutdown(&mut self) -> io::Result<()> {
-        OwnedWriteHalf::shutdown(self)
     }
 }

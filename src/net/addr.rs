@@ -103,7 +103,7 @@ pub(crate) async fn resolve(addr: &(impl ToSocketAddrs + ?Sized)) -> io::Result<
         Target::Name(name) => {
             let lookup =
                 move || std::net::ToSocketAddrs::to_socket_addrs(&name).map(Vec::from_iter);
-            crate::spawn_blocking(lookup).await.map_err(io::Error::from)?
+            crate::blocking::spawn_blocking(lookup).await.map_err(io::Error::from)?
         }
     }
 }

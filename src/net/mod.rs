@@ -13,6 +13,8 @@
 //! Errors are `std::io::Error`; nothing a peer does can panic.
 
 mod addr;
+#[cfg(feature = "futures-io")]
+mod futures_io;
 mod send;
 pub(crate) mod socket;
 mod split;

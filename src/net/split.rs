@@ -12,6 +12,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::TcpStream;
 use crate::net::tcp_stream::{discard_until_eof, write_all};
 
@@ -102,5 +103,21 @@ impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         // The peer may have gone already (ENOTCONN): nothing left to tell it.
         let _ = self.stream.shutdown(Shutdown::Write);
+    }
+}
+
+impl AsyncRead for OwnedReadHalf {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        OwnedReadHalf::poll_read(self, cx, buf)
+    }
+}
+
+impl AsyncWrite for OwnedWriteHalf {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        OwnedWriteHalf::poll_write(self, cx, buf)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        OwnedWriteHalf::shutdown(self)
     }
 }

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::addr::{ToSocketAddrs, resolve};
 #[cfg(feature = "tls")]
 use crate::net::send::send_room;
@@ -374,5 +375,22 @@ pub(crate) async fn discard_until_eof(stream: &TcpStream, within: Duration) -> i
 impl Drop for TcpStream {
     fn drop(&mut self) {
         self.registration.deregister(&mut self.io);
+    }
+}
+
+/// reel's own traits, for the stream layer (`StreamReader::new(stream)`).
+impl AsyncRead for TcpStream {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        TcpStream::poll_read(self, cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        TcpStream::poll_write(self, cx, buf)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        TcpStream::shutdown(self, std::net::Shutdown::Write)
     }
 }

@@ -10,12 +10,15 @@
 //! stdin included.
 
 mod accept;
+#[cfg(feature = "futures-io")]
+mod futures_io;
 mod listener;
 mod options;
 mod reader;
 mod reserve;
 mod security;
 mod server;
+mod socket_file;
 mod unix_server;
 mod writer;
 

@@ -32,7 +32,7 @@ use crate::stream::listener::{Connection, Listener};
 use crate::stream::options::ServerOptions;
 use crate::stream::reserve;
 use crate::stream::security::Security;
-use crate::stream::unix_server::SocketFile;
+use crate::stream::socket_file::SocketFile;
 use crate::stream::{StreamReader, StreamWriter};
 use crate::task::{TaskId, TaskRef};
 use crate::task_cell::JoinHandle;

@@ -1,21 +1,21 @@
 //! `start_unix_server`: a [`Server`] on a Unix domain socket (asyncio:
-//! `asyncio.start_unix_server`), and the socket file it owns.
+//! `asyncio.start_unix_server`).
 //!
 //! The accept loop, the connection limit and the shutdown are the TCP
 //! server's (`server.rs`); this file binds the path, hands each connection
-//! to the handler as a reader and a writer, and removes the socket file on
-//! `close`.
+//! to the handler as a reader and a writer; the socket file it makes is a
+//! `SocketFile` (socket_file.rs), which `close` removes.
 
 use std::future::Future;
 use std::io;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 use crate::net::{UnixListener, UnixReadHalf, UnixWriteHalf};
 use crate::stream::ServerOptions;
 use crate::stream::listener::{Connection, Listener};
 use crate::stream::server::{HandlerGuard, Server, Spawner, serve};
+use crate::stream::socket_file::SocketFile;
 use crate::stream::{StreamReader, StreamWriter};
 
 /// Starts serving the Unix socket at `path`: every connection runs
@@ -62,28 +62,4 @@ where
     });
     let listeners = vec![Listener::Unix(listener)];
     Ok(serve(listeners, Vec::new(), Some(socket_file), options, spawn_handler))
-}
-
-/// The socket file a Unix server made, known by device and inode, so that
-/// `close` removes that file and not one a later server put at the path.
-#[derive(Debug)]
-pub(super) struct SocketFile {
-    path: PathBuf,
-    id: (u64, u64),
-}
-
-impl SocketFile {
-    fn of(path: &Path) -> io::Result<SocketFile> {
-        let meta = std::fs::symlink_metadata(path)?;
-        Ok(SocketFile { path: path.to_owned(), id: (meta.dev(), meta.ino()) })
-    }
-
-    pub(super) fn remove(&self) {
-        let meta = std::fs::symlink_metadata(&self.path);
-        if meta.is_ok_and(|m| (m.dev(), m.ino()) == self.id) {
-            if let Err(e) = std::fs::remove_file(&self.path) {
-                log::warn!(target: "reel", "{}: could not remove: {e}", self.path.display());
-            }
-        }
-    }
 }

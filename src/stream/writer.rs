@@ -228,7 +228,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         shared.flushing = true;
         drop(shared);
         let flusher = self.shared.clone();
-        let task = crate::spawn_named("stream-flusher", async move {
+        let task = crate::context::spawn_named("stream-flusher", async move {
             poll_fn(|cx| flusher.borrow_mut().poll_flush(cx)).await;
         });
         self.shared.borrow_mut().flusher = Some(task);

@@ -130,8 +130,8 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
             output
         };
         let handle = match name {
-            Some(name) => crate::spawn_named(name, child),
-            None => crate::spawn(child),
+            Some(name) => crate::context::spawn_named(name, child),
+            None => crate::context::spawn(child),
         };
         let id = handle.id();
         if shutting_down {

@@ -1,7 +1,8 @@
-//! reel's streams as the `futures-io` traits (the optional feature
-//! `futures-io`), so that crates written against `futures_io::AsyncRead`,
-//! `AsyncBufRead` and `AsyncWrite` (futures-lite's `io::copy`, codecs,
-//! protocol crates) run on reel's sockets.
+//! reel's sockets as the `futures-io` traits (the optional feature
+//! `futures-io`), so that crates written against `futures_io::AsyncRead`
+//! and `AsyncWrite` (futures-lite's `io::copy`, codecs, protocol crates)
+//! run on them; `StreamReader`'s `AsyncBufRead` is in
+//! `stream/futures_io.rs`.
 //!
 //! asyncio counterpart: none; it is the same idea as asyncio's transports
 //! and protocols being the one interface every library speaks.
@@ -17,11 +18,10 @@ use std::net::Shutdown;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
+use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::net::{OwnedReadHalf, OwnedWriteHalf, TcpStream};
 use crate::net::{UnixReadHalf, UnixStream, UnixWriteHalf};
-use crate::stream::StreamReader;
 
 /// `AsyncRead` for a type with an inherent `poll_read(&self, cx, buf)`.
 macro_rules! read_via_poll_read {
@@ -70,31 +70,3 @@ write_via_poll_write!(
     UnixStream => |s| s.shutdown(Shutdown::Write),
     UnixWriteHalf => |s| s.shutdown()
 );
-
-impl<R: crate::io::AsyncRead + Unpin> AsyncRead for StreamReader<R> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        let n = {
-            let available = std::task::ready!(this.poll_buffered(cx))?;
-            let n = available.len().min(buf.len());
-            buf[..n].copy_from_slice(&available[..n]);
-            n
-        };
-        this.consume(n);
-        Poll::Ready(Ok(n))
-    }
-}
-
-impl<R: crate::io::AsyncRead + Unpin> AsyncBufRead for StreamReader<R> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        self.get_mut().poll_buffered(cx)
-    }
-
-    fn consume(self: Pin<&mut Self>, amt: usize) {
-        StreamReader::consume(self.get_mut(), amt);
-    }
-}
