@@ -24,7 +24,7 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use crate::task_cell::JoinHandle;
+use crate::event_loop::task_cell::JoinHandle;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -124,7 +124,7 @@ where
     let slot = Arc::new(Mutex::new(Slot { outcome: None, waker: None }));
     let waiting = slot.clone();
     // Spawn first: outside a loop this panics before any work is queued.
-    let handle = crate::context::spawn_named("spawn_blocking", async move {
+    let handle = crate::event_loop::context::spawn_named("spawn_blocking", async move {
         let outcome = poll_fn(|cx| {
             let mut slot = waiting.lock().unwrap_or_else(|e| e.into_inner());
             match slot.outcome.take() {

@@ -103,41 +103,30 @@
 #![warn(missing_docs)]
 
 mod blocking;
-mod context;
-mod executor;
+mod event_loop;
 mod fd;
 pub mod io;
 mod limits;
 mod memory;
 pub mod net;
-mod panic;
-mod reactor;
-mod registration;
-mod runtime;
 pub mod signal;
-mod slow_poll;
 pub mod stream;
 pub mod sync;
-mod task;
-mod task_cell;
 mod task_group;
 pub mod tasks;
 pub mod time;
-mod timers;
 #[cfg(feature = "tls")]
 pub mod tls;
-mod turn;
-mod waker;
 
 pub use blocking::spawn_blocking;
-pub use context::{current_task, spawn, spawn_named};
+pub use event_loop::context::{current_task, spawn, spawn_named};
+pub use event_loop::panic::take_panic_location;
+pub use event_loop::runtime::{Builder, Stats, run, stats};
+pub use event_loop::task::{JoinError, TaskId, TaskInfo, yield_now};
+pub use event_loop::task_cell::JoinHandle;
 pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
 pub use memory::release_free_memory;
-pub use panic::take_panic_location;
-pub use runtime::{Builder, Stats, run, stats};
 pub use stream::{open_connection, open_unix_connection, start_server};
-pub use task::{JoinError, TaskId, TaskInfo, yield_now};
-pub use task_cell::JoinHandle;
 pub use task_group::{GroupError, TaskGroup};
 pub use tasks::{print_tasks_on, tasks};
 pub use time::{sleep, sleep_until, timeout};

@@ -17,12 +17,12 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::context::with_core;
+use crate::event_loop::context::with_core;
+use crate::event_loop::slow_poll::coarse_nanos;
+use crate::event_loop::task::TaskId;
+pub use crate::event_loop::task::TaskState;
+use crate::event_loop::task_cell::JoinHandle;
 use crate::signal::{SignalKind, signal};
-use crate::slow_poll::coarse_nanos;
-use crate::task::TaskId;
-pub use crate::task::TaskState;
-use crate::task_cell::JoinHandle;
 
 /// One live task, as [`tasks`] saw it.
 #[derive(Debug, Clone)]
@@ -74,7 +74,7 @@ pub fn tasks() -> Vec<TaskSnapshot> {
         let sockets = core.reactor.parked();
         let timers = core.timers.parked();
         let (now, clock) = (Instant::now(), coarse_nanos());
-        let snapshot = |row: crate::executor::Row| {
+        let snapshot = |row: crate::event_loop::executor::Row| {
             let state = row.state;
             let mut waiting_on: Vec<WaitingOn> = sockets
                 .iter()
@@ -141,7 +141,7 @@ impl fmt::Display for TaskSnapshot {
 /// leaves it running, as with any task.
 pub fn print_tasks_on(kind: SignalKind) -> io::Result<JoinHandle<()>> {
     let mut arrivals = signal(kind)?;
-    Ok(crate::context::spawn_named("task table", async move {
+    Ok(crate::event_loop::context::spawn_named("task table", async move {
         while arrivals.recv().await.is_some() {
             let table = tasks();
             let thread = std::thread::current();

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-use crate::context::{try_core, with_core};
+use crate::event_loop::context::{try_core, with_core};
 
 /// The loop's clock: the time read once per tick, right after `epoll_wait`
 /// returned (asyncio: `loop.time()`). Cheaper than `Instant::now()` and

@@ -44,9 +44,9 @@ use std::task::{Context, Poll};
 use libc::c_int;
 use mio::unix::SourceFd;
 
+use crate::event_loop::registration::Registration;
 use crate::fd;
 use crate::io::AsyncRead;
-use crate::registration::Registration;
 
 const FD: RawFd = libc::STDIN_FILENO;
 

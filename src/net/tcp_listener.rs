@@ -5,11 +5,11 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
+use crate::event_loop::reactor::Direction;
+use crate::event_loop::registration::Registration;
 use crate::net::TcpStream;
 use crate::net::addr::bind_first;
 use crate::net::socket::{self, ListenOptions, ReusePort};
-use crate::reactor::Direction;
-use crate::registration::Registration;
 
 /// A listening TCP socket registered with the running loop
 /// (asyncio: a listening socket plus `await loop.sock_accept(sock)`).

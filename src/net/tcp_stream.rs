@@ -8,14 +8,14 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::event_loop::reactor::Direction;
+use crate::event_loop::registration::Registration;
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::addr::{ToSocketAddrs, resolve};
 #[cfg(feature = "tls")]
 use crate::net::send::send_room;
 use crate::net::send::{send_more, sendfile};
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
-use crate::reactor::Direction;
-use crate::registration::Registration;
 
 /// A TCP connection registered with the running loop (asyncio: a connected
 /// socket used with `loop.sock_recv` / `loop.sock_sendall`).

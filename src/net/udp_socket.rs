@@ -22,9 +22,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
+use crate::event_loop::reactor::Direction;
+use crate::event_loop::registration::Registration;
 use crate::net::addr::{ToSocketAddrs, bind_first, resolve};
-use crate::reactor::Direction;
-use crate::registration::Registration;
 
 /// A UDP socket registered with the running loop (asyncio: the socket
 /// behind `create_datagram_endpoint`, used with `loop.sock_sendto` and

@@ -24,9 +24,9 @@ use std::os::unix::net::SocketAddr;
 use std::path::Path;
 use std::task::{Context, Poll};
 
+use crate::event_loop::reactor::Direction;
+use crate::event_loop::registration::Registration;
 use crate::net::UnixStream;
-use crate::reactor::Direction;
-use crate::registration::Registration;
 
 /// A listening Unix stream socket registered with the running loop
 /// (asyncio: the socket of `start_unix_server`, with `sock_accept`).

@@ -17,10 +17,10 @@ use std::path::Path;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::event_loop::reactor::Direction;
+use crate::event_loop::registration::Registration;
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::tcp_stream::write_all_with;
-use crate::reactor::Direction;
-use crate::registration::Registration;
 
 /// A connected Unix stream socket registered with the running loop
 /// (asyncio: the socket of `open_unix_connection`). One task reads and one

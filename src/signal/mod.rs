@@ -50,8 +50,8 @@ use std::task::{Context, Poll};
 
 use mio::unix::SourceFd;
 
-use crate::reactor::Direction;
-use crate::registration::Registration;
+use crate::event_loop::reactor::Direction;
+use crate::event_loop::registration::Registration;
 
 mod sys;
 

@@ -62,7 +62,7 @@ pub(super) async fn accept_loop(listener: ListenerSlot, start: impl Fn(Connectio
             // Let them run once before shedding connections for want of one.
             Some(Err(e)) if out_of_descriptors(&e) && !yielded => {
                 yielded = true;
-                crate::task::yield_now().await;
+                crate::event_loop::task::yield_now().await;
             }
             Some(Err(e)) if out_of_descriptors(&e) && shed(&listener) => {}
             Some(Err(e)) => {

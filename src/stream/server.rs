@@ -24,7 +24,9 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use crate::context::{cancel_task, reserve_task, start_reserved};
+use crate::event_loop::context::{cancel_task, reserve_task, start_reserved};
+use crate::event_loop::task::{TaskId, TaskRef};
+use crate::event_loop::task_cell::JoinHandle;
 use crate::net::socket::ReusePort;
 use crate::net::{TcpListener, TcpStream};
 use crate::stream::accept::{ListenerSlot, accept_loop, take_backlog};
@@ -34,8 +36,6 @@ use crate::stream::reserve;
 use crate::stream::security::Security;
 use crate::stream::socket_file::SocketFile;
 use crate::stream::{StreamReader, StreamWriter};
-use crate::task::{TaskId, TaskRef};
-use crate::task_cell::JoinHandle;
 use crate::{spawn_named, yield_now};
 
 /// Spawns one connection's handler task with its guard inside, typed, so the

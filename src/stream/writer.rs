@@ -21,9 +21,9 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use crate::event_loop::task_cell::JoinHandle;
 use crate::io::AsyncWrite;
 use crate::net::OwnedWriteHalf;
-use crate::task_cell::JoinHandle;
 
 /// Default high-water mark: above it, `drain` waits (asyncio: 64 KiB).
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
@@ -218,7 +218,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         if shared.flushing || shared.failed.is_some() {
             return;
         }
-        if crate::context::try_core().is_none() {
+        if crate::event_loop::context::try_core().is_none() {
             // Outside a loop (a writer dropped after `run` returned) nothing
             // can wait for writability; say so rather than panic in `drop`.
             let e = io::Error::other("StreamWriter: no running loop to flush the buffer");
@@ -228,7 +228,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         shared.flushing = true;
         drop(shared);
         let flusher = self.shared.clone();
-        let task = crate::context::spawn_named("stream-flusher", async move {
+        let task = crate::event_loop::context::spawn_named("stream-flusher", async move {
             poll_fn(|cx| flusher.borrow_mut().poll_flush(cx)).await;
         });
         self.shared.borrow_mut().flusher = Some(task);

@@ -38,7 +38,7 @@ use std::future::{Future, poll_fn};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::task::TaskId;
+use crate::event_loop::task::TaskId;
 use error::outcome;
 use watch::{Shared, Watch, cancel_children};
 
@@ -130,8 +130,8 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
             output
         };
         let handle = match name {
-            Some(name) => crate::context::spawn_named(name, child),
-            None => crate::context::spawn(child),
+            Some(name) => crate::event_loop::context::spawn_named(name, child),
+            None => crate::event_loop::context::spawn(child),
         };
         let id = handle.id();
         if shutting_down {

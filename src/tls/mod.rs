@@ -1,9 +1,9 @@
 //! TLS over reel's TCP streams (the optional feature `tls`): a
 //! [`TlsStream`] that encrypts through rustls, a server option for
-//! [`start_server_with`](crate::stream::start_server_with)
-//! ([`ServerOptions::tls`](crate::stream::ServerOptions::tls)), and a
+//! [`start_server_with`](super::stream::start_server_with)
+//! ([`ServerOptions::tls`](super::stream::ServerOptions::tls)), and a
 //! client connect ([`connect`], or
-//! [`open_tls_connection`](crate::stream::open_tls_connection) for a reader
+//! [`open_tls_connection`](super::stream::open_tls_connection) for a reader
 //! and writer).
 //!
 //! asyncio counterpart: `start_server(..., ssl=ctx)` and

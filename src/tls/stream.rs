@@ -71,7 +71,7 @@ impl TlsStream {
     /// Makes the server's side of a handshake over an accepted `tcp`
     /// (asyncio: what `start_server(..., ssl=ctx)` does before the handler
     /// runs). No time limit: wrap it in [`timeout`](crate::time::timeout),
-    /// or use [`ServerOptions::tls`](crate::stream::ServerOptions::tls).
+    /// or use [`ServerOptions::tls`](super::super::stream::ServerOptions::tls).
     pub async fn accept(tcp: TcpStream, config: Arc<rustls::ServerConfig>) -> io::Result<Self> {
         let tls = rustls::ServerConnection::new(config).map_err(invalid)?;
         Self::handshake(tcp, tls.into()).await

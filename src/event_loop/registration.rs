@@ -15,8 +15,8 @@ use std::task::{Context, Poll};
 
 use mio::event::Source;
 
-use crate::context::{Core, with_core};
-use crate::reactor::Direction;
+use crate::event_loop::context::{Core, with_core};
+use crate::event_loop::reactor::Direction;
 
 /// A registered socket's token, and the loop it is registered with.
 ///

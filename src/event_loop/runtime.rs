@@ -14,10 +14,10 @@ use std::future::Future;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use crate::context::{Core, enter, polling_task, try_core, with_core};
-use crate::executor::Executor;
-use crate::reactor::Reactor;
-use crate::timers::Timers;
+use crate::event_loop::context::{Core, enter, polling_task, try_core, with_core};
+use crate::event_loop::executor::Executor;
+use crate::event_loop::reactor::Reactor;
+use crate::event_loop::timers::Timers;
 
 /// Settings for a loop, then [`Builder::run`]. `reel::run` uses the defaults.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ impl Builder {
         if try_core().is_some() {
             panic!("reel::run called from a running reel loop: spawn a task instead");
         }
-        crate::panic::install_hook(|| polling_task().map(|task| task.0));
+        crate::event_loop::panic::install_hook(|| polling_task().map(|task| task.0));
         let reactor = Reactor::new(self.events_capacity)
             .unwrap_or_else(|e| panic!("reel::run could not create its epoll instance: {e}"));
         let executor = Executor::new(&reactor, self.slow_callback_duration)

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use crate::task::TaskId;
+use crate::event_loop::task::TaskId;
 
 /// asyncio debug mode's "Executing <Task ...> took 0.150 seconds".
 ///

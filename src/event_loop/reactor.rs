@@ -182,7 +182,7 @@ impl Reactor {
         let mut done = self.collect_wakes(&mut to_wake);
         done.wakes = to_wake.len();
         for waker in to_wake.drain(..) {
-            crate::panic::wake_guarded(waker, "an I/O event");
+            crate::event_loop::panic::wake_guarded(waker, "an I/O event");
         }
         // Given back empty, so the next tick reuses the allocation.
         *self.to_wake.borrow_mut() = to_wake;

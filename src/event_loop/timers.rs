@@ -85,7 +85,7 @@ impl Timers {
                 }
             };
             let Some(waker) = entry else { return fired };
-            crate::panic::wake_guarded(waker, "a timer");
+            crate::event_loop::panic::wake_guarded(waker, "a timer");
             fired += 1;
         }
     }

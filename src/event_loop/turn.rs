@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::task::{TaskId, log_unretrieved};
-use crate::task_cell::Runnable;
+use crate::event_loop::task::{TaskId, log_unretrieved};
+use crate::event_loop::task_cell::Runnable;
 
 /// How a task left the slab, for its `JoinHandle` (or the log).
 pub(crate) enum TaskEnd {
@@ -38,7 +38,7 @@ impl Run {
             Run::Joined(cell) => cell.poll(cx),
             Run::Detached(future) => future.as_mut().poll(cx),
         }));
-        outcome.map_err(|payload| crate::panic::panic_message(&*payload))
+        outcome.map_err(|payload| crate::event_loop::panic::panic_message(&*payload))
     }
 
     /// The task is over: drops its future (a panicking `Drop` is logged)
@@ -55,7 +55,7 @@ impl Run {
                 cell.panicked(message, location);
             }
             (Run::Detached(future), end) => {
-                crate::panic::drop_guarded(future, &format!("task {id}"));
+                crate::event_loop::panic::drop_guarded(future, &format!("task {id}"));
                 if let TaskEnd::Panicked(message, location) = end {
                     let what = match location {
                         Some(at) => format!("panicked at {at}: {message}"),

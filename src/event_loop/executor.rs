@@ -30,13 +30,13 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use crate::reactor::Reactor;
-use crate::slow_poll::{coarse_nanos, warn_slow};
-use crate::task::{TaskId, TaskName, TaskRef, TaskState as Status};
-use crate::task_cell;
-use crate::task_cell::JoinHandle;
-use crate::turn::{Run, TaskEnd};
-use crate::waker::{Remote, TaskWaker};
+use crate::event_loop::reactor::Reactor;
+use crate::event_loop::slow_poll::{coarse_nanos, warn_slow};
+use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState as Status};
+use crate::event_loop::task_cell;
+use crate::event_loop::task_cell::JoinHandle;
+use crate::event_loop::turn::{Run, TaskEnd};
+use crate::event_loop::waker::{Remote, TaskWaker};
 
 /// Where a task is in its life between spawn and completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -209,7 +209,7 @@ impl Executor {
     /// returns how many ran.
     ///
     /// This is the only place where futures are polled: break here (or on
-    /// `reel::executor::Executor::poll_task`) to watch every task step.
+    /// `reel::event_loop::executor::Executor::poll_task`) to watch every task step.
     ///
     /// With `ran`, the id and name of every task polled are appended to it,
     /// for the tick's trace line.
@@ -257,7 +257,7 @@ impl Executor {
         match outcome {
             Ok(Poll::Ready(())) => self.remove(task_ref, run, TaskEnd::Completed),
             Err(message) => {
-                let location = crate::panic::take_panic_location();
+                let location = crate::event_loop::panic::take_panic_location();
                 self.remove(task_ref, run, TaskEnd::Panicked(message, location));
             }
             Ok(Poll::Pending) => {

@@ -24,7 +24,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::task::{JoinError, TaskId, TaskName, TaskRef, log_unretrieved};
+use crate::event_loop::task::{JoinError, TaskId, TaskName, TaskRef, log_unretrieved};
 
 /// The executor's view of a joinable task.
 pub(crate) trait Runnable {
@@ -114,7 +114,7 @@ impl<F: Future + 'static> Runnable for TaskCell<F> {
         };
         // Dropped outside the borrow: its destructor may call back in.
         let done = self.future.borrow_mut().take();
-        crate::panic::drop_guarded(done, "a finished task's future");
+        crate::event_loop::panic::drop_guarded(done, "a finished task's future");
         self.finish(Ok(output));
         Poll::Ready(())
     }
@@ -125,7 +125,7 @@ impl<F: Future + 'static> Runnable for TaskCell<F> {
 
     fn drop_future(&self) {
         let future = self.future.borrow_mut().take();
-        crate::panic::drop_guarded(future, &format!("task {}", self.id));
+        crate::event_loop::panic::drop_guarded(future, &format!("task {}", self.id));
     }
 
     fn panicked(&self, message: String, location: Option<String>) {

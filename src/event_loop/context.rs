@@ -19,12 +19,12 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::executor::Executor;
-use crate::reactor::Reactor;
-use crate::task::{TaskId, TaskInfo, TaskRef};
-use crate::task_cell::JoinHandle;
-use crate::timers::Timers;
-use crate::waker::Remote;
+use crate::event_loop::executor::Executor;
+use crate::event_loop::reactor::Reactor;
+use crate::event_loop::task::{TaskId, TaskInfo, TaskRef};
+use crate::event_loop::task_cell::JoinHandle;
+use crate::event_loop::timers::Timers;
+use crate::event_loop::waker::Remote;
 
 /// Everything one loop owns. Each part keeps its own `RefCell`s so that a
 /// borrow of one never blocks another.

@@ -20,9 +20,9 @@
 use std::sync::{Arc, Mutex};
 use std::task::Wake;
 
-use crate::context::schedule_local;
-use crate::reactor::Reactor;
-use crate::task::TaskRef;
+use crate::event_loop::context::schedule_local;
+use crate::event_loop::reactor::Reactor;
+use crate::event_loop::task::TaskRef;
 
 /// The cross-thread half of a loop: an inbox of task wakes and the waker
 /// registered with the loop's `mio::Poll` that interrupts its `epoll_wait`.

@@ -1,0 +1,34 @@
+//! The event loop: everything one tick touches, and nothing above it. The
+//! library (sockets, streams, servers, sync, signals, TLS) stands on this
+//! folder and reaches it by path (`crate::event_loop::context::spawn`).
+//!
+//! The map, in the order a tick runs (asyncio: `BaseEventLoop._run_once`):
+//!
+//! | file | what it owns | asyncio |
+//! |---|---|---|
+//! | `runtime` | `run`, `Builder`, and `run_once`, the tick | `asyncio.run`, `_run_once` |
+//! | `reactor` | mio's `Poll`, a slot per socket, `dispatch`: events to wakes | the selector |
+//! | `registration` | a socket's link to the reactor: try, park on `WouldBlock` | `add_reader` |
+//! | `timers` | deadlines and their wakers, `fire_expired` | `_scheduled` |
+//! | `executor` | the task slab, the ready queue, `poll_task` | `_ready`, `Handle._run` |
+//! | `turn` | one poll of one task, under `catch_unwind` | `Task.__step` |
+//! | `task`, `task_cell` | a task's id and outcome; its future and `JoinHandle` | `asyncio.Task` |
+//! | `waker` | a wake: back on the ready queue, from this thread or another | `call_soon`, `call_soon_threadsafe` |
+//! | `context` | what one loop owns (`Core`), the thread-local, `spawn` | `get_running_loop()` |
+//!
+//! What a first reading skips: `slow_poll` (the warning for a poll that held
+//! the loop too long) and `panic` (how a task's panic becomes one log line);
+//! each is called from the core through one named helper.
+
+pub(crate) mod context;
+pub(crate) mod executor;
+pub(crate) mod panic;
+pub(crate) mod reactor;
+pub(crate) mod registration;
+pub(crate) mod runtime;
+pub(crate) mod slow_poll;
+pub(crate) mod task;
+pub(crate) mod task_cell;
+pub(crate) mod timers;
+pub(crate) mod turn;
+pub(crate) mod waker;
