@@ -32,24 +32,11 @@ use slab::Slab;
 
 use crate::event_loop::reactor::Reactor;
 use crate::event_loop::slow_poll::{coarse_nanos, warn_slow};
-use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState as Status};
+use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
 use crate::event_loop::task_cell;
 use crate::event_loop::task_cell::JoinHandle;
-use crate::event_loop::turn::{Run, TaskEnd};
+use crate::event_loop::turn::{TaskBody, TaskEnd};
 use crate::event_loop::waker::{Remote, TaskWaker};
-
-/// Where a task is in its life between spawn and completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TaskState {
-    /// Waiting for a wake; not in the ready queue. Its waker is parked in a
-    /// reactor slot, a timer, a channel, or nowhere (then it sleeps forever).
-    Idle,
-    /// In the ready queue exactly once; further wakes change nothing.
-    Scheduled,
-    /// Being polled right now. A wake in this state queues it for the next
-    /// tick (that is how `yield_now` works).
-    Running,
-}
 
 /// One task and what the executor knows about it.
 struct Task {
@@ -64,7 +51,7 @@ struct Task {
     /// or a detached task's future. `None` while it is being polled (it is
     /// moved out and back, like the waker), and for a reserved key whose
     /// future comes with `start`.
-    body: Option<Run>,
+    body: Option<TaskBody>,
     /// The waker handed to the future; built once, when the key is reserved,
     /// so polling never allocates.
     waker: Waker,
@@ -80,7 +67,7 @@ struct Task {
 pub(crate) struct Row {
     pub(crate) id: TaskId,
     pub(crate) name: Option<TaskName>,
-    pub(crate) state: Status,
+    pub(crate) state: TaskState,
     pub(crate) polls: u64,
     pub(crate) busy: u64,
     pub(crate) born: u64,
@@ -125,7 +112,7 @@ impl Executor {
     {
         let (task, waker) = self.reserve(name.clone());
         let (cell, handle) = task_cell::new_task(task, name, future, waker);
-        self.start(task, Run::Joined(cell));
+        self.start(task, TaskBody::Joined(cell));
         handle
     }
 
@@ -138,7 +125,7 @@ impl Executor {
         let entry = tasks.vacant_entry();
         let task = TaskRef { key: entry.key(), id };
         let waker = Waker::from(Arc::new(TaskWaker::new(task, self.remote.clone())));
-        let state = TaskState::Idle;
+        let state = TaskState::Waiting;
         entry.insert(Task {
             id,
             name,
@@ -156,10 +143,10 @@ impl Executor {
     /// Gives a reserved task the future nobody will join (its panic is
     /// logged at once) and queues its first poll.
     pub(crate) fn start_detached(&self, task: TaskRef, future: impl Future<Output = ()> + 'static) {
-        self.start(task, Run::Detached(Box::pin(future)));
+        self.start(task, TaskBody::Detached(Box::pin(future)));
     }
 
-    fn start(&self, task: TaskRef, body: Run) {
+    fn start(&self, task: TaskRef, body: TaskBody) {
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task.key).filter(|t| t.id == task.id) {
             slot.body = Some(body);
         }
@@ -173,10 +160,10 @@ impl Executor {
         let Some(task) = tasks.get_mut(task_ref.key) else {
             return;
         };
-        if task.id != task_ref.id || task.state == TaskState::Scheduled {
+        if task.id != task_ref.id || task.state == TaskState::Ready {
             return;
         }
-        task.state = TaskState::Scheduled;
+        task.state = TaskState::Ready;
         self.ready.borrow_mut().push_back(task_ref);
     }
 
@@ -243,22 +230,22 @@ impl Executor {
     /// coarse clock before; returns its name for the slow-poll warning (a
     /// finished task is gone from the slab) and the clock after.
     fn poll_task(&self, task_ref: TaskRef, started: u64) -> (Option<TaskName>, u64) {
-        let Some((mut run, waker, cancel, name)) = self.take_for_poll(task_ref) else {
+        let Some((mut body, waker, cancel, name)) = self.take_for_poll(task_ref) else {
             return (None, started);
         };
         if cancel {
-            self.remove(task_ref, run, TaskEnd::Cancelled);
+            self.remove(task_ref, body, TaskEnd::Cancelled);
             return (name, coarse_nanos());
         }
         self.current.set(Some(task_ref));
-        let outcome = run.poll(&mut Context::from_waker(&waker));
+        let outcome = body.poll(&mut Context::from_waker(&waker));
         self.current.set(None);
         let ended = coarse_nanos();
         match outcome {
-            Ok(Poll::Ready(())) => self.remove(task_ref, run, TaskEnd::Completed),
+            Ok(Poll::Ready(())) => self.remove(task_ref, body, TaskEnd::Completed),
             Err(message) => {
                 let location = crate::event_loop::panic::take_panic_location();
-                self.remove(task_ref, run, TaskEnd::Panicked(message, location));
+                self.remove(task_ref, body, TaskEnd::Panicked(message, location));
             }
             Ok(Poll::Pending) => {
                 let mut tasks = self.tasks.borrow_mut();
@@ -266,9 +253,9 @@ impl Executor {
                 task.waker = waker;
                 task.polls += 1;
                 task.busy += ended - started;
-                task.body = Some(run);
+                task.body = Some(body);
                 if task.state == TaskState::Running {
-                    task.state = TaskState::Idle;
+                    task.state = TaskState::Waiting;
                 }
             }
         }
@@ -277,23 +264,26 @@ impl Executor {
 
     /// Takes a task out of its slot for a poll: what to run, its waker,
     /// whether to cancel it instead, and its name.
-    fn take_for_poll(&self, task_ref: TaskRef) -> Option<(Run, Waker, bool, Option<TaskName>)> {
+    fn take_for_poll(
+        &self,
+        task_ref: TaskRef,
+    ) -> Option<(TaskBody, Waker, bool, Option<TaskName>)> {
         let mut tasks = self.tasks.borrow_mut();
         let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
         task.state = TaskState::Running;
-        let run = task.body.take()?;
-        let cancel = task.cancel_requested || run.cancel_requested();
+        let body = task.body.take()?;
+        let cancel = task.cancel_requested || body.cancel_requested();
         // Moved out for the poll and back after, not cloned: a clone is an
         // atomic increment and decrement per poll.
         let waker = std::mem::replace(&mut task.waker, Waker::noop().clone());
-        Some((run, waker, cancel, task.name.clone()))
+        Some((body, waker, cancel, task.name.clone()))
     }
 
     /// Frees a finished task's slot, then drops its future and tells its
     /// `JoinHandle`, both outside any borrow (destructors may call back in).
-    fn remove(&self, task_ref: TaskRef, run: Run, end: TaskEnd) {
+    fn remove(&self, task_ref: TaskRef, body: TaskBody, end: TaskEnd) {
         let task = self.tasks.borrow_mut().remove(task_ref.key);
-        run.end(task.id, task.name.as_deref().map(String::as_str), end);
+        body.end(task.id, task.name.as_deref().map(String::as_str), end);
     }
 
     /// Cancels and drops every task, as the loop ends; returns how many.
@@ -308,8 +298,8 @@ impl Executor {
             }
             count += drained.len();
             for task in drained {
-                let Some(run) = task.body else { continue };
-                run.end(task.id, task.name.as_deref().map(String::as_str), TaskEnd::Cancelled);
+                let Some(body) = task.body else { continue };
+                body.end(task.id, task.name.as_deref().map(String::as_str), TaskEnd::Cancelled);
             }
         }
     }
@@ -334,11 +324,10 @@ impl Executor {
         let row = |(key, task): (usize, &Task)| Row {
             id: task.id,
             name: task.name.clone(),
-            state: match task.state {
-                _ if current.is_some_and(|c| c.key == key) => Status::Running,
-                TaskState::Scheduled => Status::Ready,
-                TaskState::Running => Status::Running,
-                TaskState::Idle => Status::Waiting,
+            state: if current.is_some_and(|c| c.key == key) {
+                TaskState::Running
+            } else {
+                task.state
             },
             polls: task.polls,
             busy: task.busy,

@@ -25,14 +25,21 @@ impl fmt::Display for TaskId {
     }
 }
 
-/// Where a task is in its life.
+/// Where a task is in its life: the executor's own state, and what the
+/// task table shows (asyncio's tasks are pending or done; these are the
+/// three ways of pending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
-    /// Woken, in the ready queue for the next run phase.
+    /// Woken: in the ready queue exactly once, for the next run phase;
+    /// further wakes change nothing.
     Ready,
-    /// Being polled now (the task that called `reel::tasks()`).
+    /// Being polled now (in the table: the task that called
+    /// `reel::tasks()`). A wake in this state queues it for the next tick
+    /// (that is how `yield_now` works).
     Running,
-    /// Waiting for a wake.
+    /// Waiting for a wake, not in the ready queue. Its waker is parked in a
+    /// reactor slot, a timer, a channel, or nowhere (then it sleeps
+    /// forever).
     Waiting,
 }
 

@@ -21,22 +21,22 @@ pub(crate) enum TaskEnd {
 }
 
 /// A task out of its slot for one turn: a shared cell, or a detached future.
-pub(crate) enum Run {
+pub(crate) enum TaskBody {
     Joined(Rc<dyn Runnable>),
     Detached(Pin<Box<dyn Future<Output = ()>>>),
 }
 
-impl Run {
+impl TaskBody {
     pub(crate) fn cancel_requested(&self) -> bool {
-        matches!(self, Run::Joined(cell) if cell.cancel_requested())
+        matches!(self, TaskBody::Joined(cell) if cell.cancel_requested())
     }
 
     /// One poll under `catch_unwind`: a panic ends this task alone, and
     /// comes back as its message.
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Result<Poll<()>, String> {
         let outcome = catch_unwind(AssertUnwindSafe(|| match self {
-            Run::Joined(cell) => cell.poll(cx),
-            Run::Detached(future) => future.as_mut().poll(cx),
+            TaskBody::Joined(cell) => cell.poll(cx),
+            TaskBody::Detached(future) => future.as_mut().poll(cx),
         }));
         outcome.map_err(|payload| crate::event_loop::panic::panic_message(&*payload))
     }
@@ -45,16 +45,16 @@ impl Run {
     /// and tells its handle, or logs a panic nobody will take.
     pub(crate) fn end(self, id: TaskId, name: Option<&str>, end: TaskEnd) {
         match (self, end) {
-            (Run::Joined(_), TaskEnd::Completed) => {}
-            (Run::Joined(cell), TaskEnd::Cancelled) => {
+            (TaskBody::Joined(_), TaskEnd::Completed) => {}
+            (TaskBody::Joined(cell), TaskEnd::Cancelled) => {
                 cell.drop_future();
                 cell.cancelled();
             }
-            (Run::Joined(cell), TaskEnd::Panicked(message, location)) => {
+            (TaskBody::Joined(cell), TaskEnd::Panicked(message, location)) => {
                 cell.drop_future();
                 cell.panicked(message, location);
             }
-            (Run::Detached(future), end) => {
+            (TaskBody::Detached(future), end) => {
                 crate::event_loop::panic::drop_guarded(future, &format!("task {id}"));
                 if let TaskEnd::Panicked(message, location) = end {
                     let what = match location {
