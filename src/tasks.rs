@@ -74,7 +74,7 @@ pub fn tasks() -> Vec<TaskSnapshot> {
         let sockets = core.reactor.parked();
         let timers = core.timers.parked();
         let (now, clock) = (Instant::now(), coarse_nanos());
-        let snapshot = |row: crate::event_loop::executor::Row| {
+        let snapshot = |row: crate::event_loop::task_rows::Row| {
             let state = row.state;
             let mut waiting_on: Vec<WaitingOn> = sockets
                 .iter()

@@ -31,7 +31,7 @@ use std::time::Duration;
 use slab::Slab;
 
 use crate::event_loop::reactor::Reactor;
-use crate::event_loop::slow_poll::{coarse_nanos, warn_slow};
+use crate::event_loop::slow_poll::{coarse_nanos, note_ran, warn_slow};
 use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
 use crate::event_loop::task_cell;
 use crate::event_loop::task_cell::JoinHandle;
@@ -39,12 +39,12 @@ use crate::event_loop::turn::{TaskBody, TaskEnd};
 use crate::event_loop::waker::{Remote, TaskWaker};
 
 /// One task and what the executor knows about it.
-struct Task {
+pub(super) struct Task {
     /// Unique for the life of the loop; never reused, unlike the slab key.
-    id: TaskId,
+    pub(super) id: TaskId,
     /// Optional name for logs and `current_task()` (asyncio's `Task.get_name`).
-    name: Option<TaskName>,
-    state: TaskState,
+    pub(super) name: Option<TaskName>,
+    pub(super) state: TaskState,
     /// Set by `cancel`; the next time the task comes up it is dropped, not polled.
     cancel_requested: bool,
     /// What it runs: a joinable task's cell, shared with its `JoinHandle`,
@@ -54,37 +54,25 @@ struct Task {
     body: Option<TaskBody>,
     /// The waker handed to the future; built once, when the key is reserved,
     /// so polling never allocates.
-    waker: Waker,
+    pub(super) waker: Waker,
     /// Polls so far, and their time in all (coarse clock, nanoseconds), and
     /// when the task was spawned: for `reel::tasks()`, counted where the
     /// slot is borrowed anyway.
-    polls: u64,
-    busy: u64,
-    born: u64,
-}
-
-/// One task as `reel::tasks()` sees it: read from the slab on demand.
-pub(crate) struct Row {
-    pub(crate) id: TaskId,
-    pub(crate) name: Option<TaskName>,
-    pub(crate) state: TaskState,
-    pub(crate) polls: u64,
-    pub(crate) busy: u64,
-    pub(crate) born: u64,
-    /// The address of its waker's data, to find where that waker is parked.
-    pub(crate) waker: usize,
+    pub(super) polls: u64,
+    pub(super) busy: u64,
+    pub(super) born: u64,
 }
 
 /// Owns every task of one loop and the queue of those ready to run.
 pub(crate) struct Executor {
     /// All live tasks. A slot is freed when its task completes or is dropped.
-    tasks: RefCell<Slab<Task>>,
+    pub(super) tasks: RefCell<Slab<Task>>,
     /// Tasks to poll in the next run phase, in wake order, each at most once.
-    ready: RefCell<VecDeque<TaskRef>>,
+    pub(super) ready: RefCell<VecDeque<TaskRef>>,
     /// The next task id; ids start at 1.
     next_id: Cell<u64>,
     /// The task being polled right now, for `current_task()`.
-    current: Cell<Option<TaskRef>>,
+    pub(super) current: Cell<Option<TaskRef>>,
     /// The inbox for wakes from other threads, and the `mio::Waker` that
     /// interrupts `epoll_wait` when one arrives.
     pub(crate) remote: Arc<Remote>,
@@ -209,17 +197,12 @@ impl Executor {
                 break;
             };
             let (name, now) = self.poll_task(task_ref, last);
+            let name = name.as_deref().map(String::as_str);
             if now - last > limit {
-                warn_slow(
-                    task_ref.id,
-                    name.as_deref().map(String::as_str),
-                    Duration::from_nanos(now - last),
-                );
+                warn_slow(task_ref.id, name, Duration::from_nanos(now - last));
             }
             if let Some(ran) = ran.as_deref_mut() {
-                let name = name.as_deref().map(String::as_str).unwrap_or("unnamed");
-                let sep = if ran.is_empty() { "" } else { ", " };
-                ran.push_str(&format!("{sep}{} ({name})", task_ref.id));
+                note_ran(ran, task_ref.id, name);
             }
             last = now;
         }
@@ -302,51 +285,6 @@ impl Executor {
                 body.end(task.id, task.name.as_deref().map(String::as_str), TaskEnd::Cancelled);
             }
         }
-    }
-
-    /// The id of the task being polled now.
-    pub(crate) fn current_id(&self) -> Option<TaskId> {
-        self.current.get().map(|task_ref| task_ref.id)
-    }
-
-    /// The task being polled now: its id and name.
-    pub(crate) fn current(&self) -> Option<(TaskId, Option<TaskName>)> {
-        let task_ref = self.current.get()?;
-        let tasks = self.tasks.borrow();
-        let task = tasks.get(task_ref.key).filter(|t| t.id == task_ref.id)?;
-        Some((task.id, task.name.clone()))
-    }
-
-    /// Every live task, for `reel::tasks()`.
-    pub(crate) fn rows(&self) -> Vec<Row> {
-        let current = self.current.get();
-        let tasks = self.tasks.borrow();
-        let row = |(key, task): (usize, &Task)| Row {
-            id: task.id,
-            name: task.name.clone(),
-            state: if current.is_some_and(|c| c.key == key) {
-                TaskState::Running
-            } else {
-                task.state
-            },
-            polls: task.polls,
-            busy: task.busy,
-            born: task.born,
-            waker: task.waker.data() as usize,
-        };
-        tasks.iter().map(row).collect()
-    }
-
-    pub(crate) fn has_ready(&self) -> bool {
-        !self.ready.borrow().is_empty()
-    }
-
-    pub(crate) fn ready_len(&self) -> usize {
-        self.ready.borrow().len()
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.tasks.borrow().len()
     }
 }
 

@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `runtime` | `run`, `Builder`, and `run_once`, the tick | `asyncio.run`, `_run_once` |
 //! | `reactor` | mio's `Poll`, a slot per socket, `dispatch`: events to wakes | the selector |
+//! | `io_slot` | one socket's readiness bits and the waker parked per direction | a `SelectorKey` |
 //! | `registration` | a socket's link to the reactor: try, park on `WouldBlock` | `add_reader` |
 //! | `timers` | deadlines and their wakers, `fire_expired` | `_scheduled` |
 //! | `executor` | the task slab, the ready queue, `poll_task` | `_ready`, `Handle._run` |
@@ -17,11 +18,14 @@
 //! | `context` | what one loop owns (`Core`), the thread-local, `spawn` | `get_running_loop()` |
 //!
 //! What a first reading skips: `slow_poll` (the warning for a poll that held
-//! the loop too long) and `panic` (how a task's panic becomes one log line);
-//! each is called from the core through one named helper.
+//! the loop too long), `panic` (how a task's panic becomes one log line) and
+//! `task_rows` (the tasks as the task table sees them); the core calls them
+//! through named helpers. `io_slot` is one socket's readiness and wakers,
+//! read with `reactor`.
 
 pub(crate) mod context;
 pub(crate) mod executor;
+pub(crate) mod io_slot;
 pub(crate) mod panic;
 pub(crate) mod reactor;
 pub(crate) mod registration;
@@ -29,6 +33,7 @@ pub(crate) mod runtime;
 pub(crate) mod slow_poll;
 pub(crate) mod task;
 pub(crate) mod task_cell;
+pub(crate) mod task_rows;
 pub(crate) mod timers;
 pub(crate) mod turn;
 pub(crate) mod waker;

@@ -6,8 +6,9 @@
 //! # Implementation
 //!
 //! Every socket is registered once, for both directions, edge-triggered, with
-//! its slab key as its `mio::Token`. Its [`IoSlot`] keeps what epoll has told
-//! us (the readiness bits) and who waits for each direction (one waker each).
+//! its slab key as its `mio::Token`. Its `IoSlot` (io_slot.rs) keeps what
+//! epoll has told us (the readiness bits) and who waits for each direction
+//! (one waker each).
 //!
 //! Edge-triggered means epoll reports a socket when it *becomes* ready, not
 //! while it *is* ready. So readiness is remembered here and cleared only when
@@ -34,62 +35,11 @@ use mio::event::Source;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
+pub(crate) use crate::event_loop::io_slot::Direction;
+use crate::event_loop::io_slot::IoSlot;
+
 /// The token of the loop's cross-thread `mio::Waker`; slab keys never get here.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
-
-/// One direction of a socket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Direction {
-    /// Readable: data, EOF, an error, or (listeners) a connection to accept.
-    Read,
-    /// Writable: room in the send buffer, a finished connect, or an error.
-    Write,
-}
-
-impl Direction {
-    fn bit(self) -> u8 {
-        match self {
-            Direction::Read => READABLE,
-            Direction::Write => WRITABLE,
-        }
-    }
-}
-
-const READABLE: u8 = 0b01;
-const WRITABLE: u8 = 0b10;
-/// Sticky: the peer closed its side or the socket failed. Never cleared, as
-/// epoll will not report it again (the edge has come and gone).
-const READ_CLOSED: u8 = 0b100;
-
-/// What the reactor knows about one registered socket.
-#[derive(Default)]
-pub(crate) struct IoSlot {
-    /// READABLE / WRITABLE bits: set by `dispatch` from events, cleared by
-    /// `Registration` when an operation shows the socket is drained; plus the
-    /// sticky READ_CLOSED bit (peer hung up or socket failed).
-    readiness: u8,
-    /// The task waiting to read (or accept); taken when woken.
-    reader: Option<Waker>,
-    /// The task waiting to write (or to finish connecting); taken when woken.
-    writer: Option<Waker>,
-    /// The connection's peer, when it is one: for `reel::tasks()`.
-    peer: Option<SocketAddr>,
-}
-
-impl IoSlot {
-    /// Parks `waker` for `dir`, keeping the parked one if it would wake the
-    /// same task (no reference-count traffic on the hot path).
-    fn park(&mut self, dir: Direction, waker: &Waker) {
-        let parked = match dir {
-            Direction::Read => &mut self.reader,
-            Direction::Write => &mut self.writer,
-        };
-        match parked {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *parked = Some(waker.clone()),
-        }
-    }
-}
 
 /// What one `dispatch` did, for the tick's trace line.
 pub(crate) struct Dispatched {
@@ -208,28 +158,8 @@ impl Reactor {
             let Some(slot) = slots.get_mut(event.token().0) else {
                 continue;
             };
-            // Errors and hang-ups count for both directions, so that the
-            // pending read or write runs, fails, and reports the error.
-            let failed = event.is_error();
-            let mut bits = 0;
-            if event.is_readable() || event.is_read_closed() || failed {
-                bits |= READABLE;
-            }
-            if event.is_writable() || event.is_write_closed() || failed {
-                bits |= WRITABLE;
-            }
-            if event.is_read_closed() || failed {
-                bits |= READ_CLOSED;
-            }
-            slot.readiness |= bits;
-            if bits & READABLE != 0 {
-                to_wake.extend(slot.reader.take());
-            }
-            if bits & WRITABLE != 0 {
-                to_wake.extend(slot.writer.take());
-            }
+            let dirs = slot.take_event(event, to_wake);
             if tracing {
-                let dirs = ["-", "r", "w", "rw"][(bits & (READABLE | WRITABLE)) as usize];
                 let sep = if done.summary.is_empty() { " [" } else { ", " };
                 done.summary.push_str(&format!("{sep}token {} {dirs}", event.token().0));
             }
@@ -262,7 +192,7 @@ impl Reactor {
         let Some(slot) = slots.get_mut(token) else {
             return Some(Err(io::Error::other("socket is not registered with this loop")));
         };
-        if slot.readiness & dir.bit() == 0 {
+        if !slot.is_ready(dir) {
             if let Some(waker) = waker {
                 slot.park(dir, waker);
             }
@@ -272,10 +202,10 @@ impl Reactor {
         let result = op();
         let clear = match &result {
             Err(e) => e.kind() == io::ErrorKind::WouldBlock,
-            Ok(value) => slot.readiness & READ_CLOSED == 0 && drained(value),
+            Ok(value) => !slot.read_closed() && drained(value),
         };
         if clear {
-            slot.readiness &= !dir.bit();
+            slot.clear(dir);
         }
         Some(result)
     }
@@ -284,7 +214,7 @@ impl Reactor {
     pub(crate) fn poll_ready(&self, token: usize, dir: Direction, waker: &Waker) -> bool {
         let mut slots = self.slots.borrow_mut();
         let Some(slot) = slots.get_mut(token) else { return true };
-        if slot.readiness & dir.bit() != 0 {
+        if slot.is_ready(dir) {
             return true;
         }
         slot.park(dir, waker);
@@ -294,14 +224,14 @@ impl Reactor {
     /// Forgets readiness in `dir`: the caller saw the socket drained.
     pub(crate) fn clear_ready(&self, token: usize, dir: Direction) {
         if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
-            slot.readiness &= !dir.bit();
+            slot.clear(dir);
         }
     }
 
     /// Notes the peer of the connection registered at `token`.
     pub(crate) fn set_peer(&self, token: usize, peer: SocketAddr) {
         if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
-            slot.peer = Some(peer);
+            slot.set_peer(peer);
         }
     }
 
@@ -312,11 +242,7 @@ impl Reactor {
         let slots = self.slots.borrow();
         let mut parked = Vec::new();
         for (token, slot) in slots.iter() {
-            for (waker, read) in [(&slot.reader, true), (&slot.writer, false)] {
-                if let Some(waker) = waker {
-                    parked.push((token, read, slot.peer, waker.data() as usize));
-                }
-            }
+            parked.extend(slot.parked().map(|(read, peer, data)| (token, read, peer, data)));
         }
         parked
     }
