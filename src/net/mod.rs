@@ -19,6 +19,7 @@ mod send;
 pub(crate) mod socket;
 mod split;
 mod tcp_listener;
+mod tcp_send;
 mod tcp_stream;
 mod udp_socket;
 mod unix_listener;

@@ -42,6 +42,7 @@
 
 mod bridge;
 mod config;
+mod handshake;
 mod split;
 mod stream;
 
