@@ -10,6 +10,7 @@
 //! stdin included.
 
 mod accept;
+mod flusher;
 #[cfg(feature = "futures-io")]
 mod futures_io;
 mod listener;
@@ -19,6 +20,7 @@ mod reserve;
 mod security;
 mod server;
 mod socket_file;
+mod start;
 mod unix_server;
 mod writer;
 
@@ -29,7 +31,8 @@ pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
 #[cfg(feature = "tls")]
 pub use security::Tls;
 pub use security::{Plain, Security};
-pub use server::{Server, ShutdownReport, start_server, start_server_with, start_tcp_server};
+pub use server::{Server, ShutdownReport};
+pub use start::{start_server, start_server_with, start_tcp_server};
 pub use unix_server::{start_unix_server, start_unix_server_with};
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 

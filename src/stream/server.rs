@@ -1,5 +1,6 @@
-//! `start_server` and `Server` (asyncio.start_server, asyncio.Server); the
-//! Unix socket's starter is beside it, in `unix_server.rs`.
+//! `Server` (asyncio.Server): the accept tasks and the table of handlers
+//! that `close`, `wait_closed` and `shutdown` work on. The starters that
+//! make one are in `start.rs` (TCP) and `unix_server.rs` (a Unix socket).
 //!
 //! # Implementation
 //!
@@ -18,99 +19,23 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::{Future, poll_fn};
-use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use crate::event_loop::context::{cancel_task, reserve_task, start_reserved};
-use crate::event_loop::task::{TaskId, TaskRef};
+use crate::event_loop::context::{cancel_task, reserve_task, spawn_named, start_reserved};
+use crate::event_loop::task::{TaskId, TaskRef, yield_now};
 use crate::event_loop::task_cell::JoinHandle;
-use crate::net::socket::ReusePort;
-use crate::net::{TcpListener, TcpStream};
 use crate::stream::accept::{ListenerSlot, accept_loop, take_backlog};
 use crate::stream::listener::{Connection, Listener};
 use crate::stream::options::ServerOptions;
 use crate::stream::reserve;
-use crate::stream::security::Security;
 use crate::stream::socket_file::SocketFile;
-use crate::stream::{StreamReader, StreamWriter};
-use crate::{spawn_named, yield_now};
 
 /// Spawns one connection's handler task with its guard inside, typed, so the
 /// task's future is the handler's own (one allocation, not a box in a box).
 pub(super) type Spawner = Rc<dyn Fn(Connection, HandlerGuard)>;
-
-/// Starts serving `addr`: every accepted connection runs `handler(reader,
-/// writer)` in a task of its own (asyncio: `await asyncio.start_server(...)`).
-///
-/// Binds every address `addr` resolves to. Binding does not block, so unlike
-/// asyncio's this is not a coroutine. Panics outside a running loop.
-pub fn start_server<F, Fut>(addr: impl ToSocketAddrs, handler: F) -> io::Result<Server>
-where
-    F: Fn(StreamReader, StreamWriter) -> Fut + 'static,
-    Fut: Future<Output = ()> + 'static,
-{
-    start_server_with(addr, ServerOptions::new(), handler)
-}
-
-/// [`start_server`] with [`ServerOptions`]: a connection limit, a
-/// refusal, `SO_REUSEPORT`, or TLS (`ServerOptions::tls`, with the feature `tls`), which makes
-/// the handler's reader and writer TLS halves (asyncio:
-/// `start_server(..., limit=..., ssl=ctx)`).
-pub fn start_server_with<S, F, Fut>(
-    addr: impl ToSocketAddrs,
-    options: ServerOptions<S>,
-    handler: F,
-) -> io::Result<Server>
-where
-    S: Security,
-    F: Fn(StreamReader<S::Read>, StreamWriter<S::Write>) -> Fut + 'static,
-    Fut: Future<Output = ()> + 'static,
-{
-    let (options, security) = options.into_plain();
-    let handler = Rc::new(handler);
-    start_tcp_server(addr, options, move |stream, peer| {
-        security.clone().serve(stream, peer, handler.clone())
-    })
-}
-
-/// [`start_server_with`] for handlers that want the `TcpStream` itself and
-/// the peer's address, not a reader and writer: the same accept loop,
-/// connection limit and shutdown, with no stream buffering in between
-/// (asyncio: `loop.create_server` with a protocol, rather than streams).
-pub fn start_tcp_server<F, Fut>(
-    addr: impl ToSocketAddrs,
-    options: ServerOptions,
-    handler: F,
-) -> io::Result<Server>
-where
-    F: Fn(TcpStream, SocketAddr) -> Fut + 'static,
-    Fut: Future<Output = ()> + 'static,
-{
-    let mut listeners = Vec::new();
-    for addr in addr.to_socket_addrs()? {
-        listeners.push(match options.reuse_port {
-            ReusePort::Off => TcpListener::bind(addr)?,
-            ReusePort::Lead => TcpListener::bind_reuse_port(addr)?,
-            ReusePort::Join => TcpListener::join_reuse_port(addr)?,
-        });
-    }
-    if listeners.is_empty() {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no address to listen on"));
-    }
-    let local_addrs = listeners.iter().map(TcpListener::local_addr).collect::<io::Result<_>>()?;
-    let handler = Rc::new(handler);
-    let spawn_handler: Spawner = Rc::new(move |connection, guard: HandlerGuard| {
-        // A TCP server's listeners accept only TCP connections.
-        let Connection::Tcp(stream, peer) = connection else { return };
-        let handler = handler.clone();
-        guard.start(move || handler(stream, peer));
-    });
-    let listeners = listeners.into_iter().map(Listener::Tcp).collect();
-    Ok(serve(listeners, local_addrs, None, options, spawn_handler))
-}
 
 /// The server around `listeners`: one accept task each, and the table of
 /// handlers that `close`, `wait_closed` and `shutdown` work on.

@@ -9,9 +9,7 @@
 //! to the low-water mark, and after `close` sends FIN. So accepted bytes go
 //! out even if nobody awaits `drain`, and dropping the writer loses nothing.
 //!
-//! Ground rules: the flusher runs iff `flushing` is true; a write error is
-//! kept (`failed`) and returned by every later `write`, `drain` and
-//! `wait_closed`, since the bytes behind it can no longer be delivered.
+//! The shared state and the flusher are in `flusher.rs`.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -21,9 +19,9 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::event_loop::task_cell::JoinHandle;
 use crate::io::AsyncWrite;
 use crate::net::OwnedWriteHalf;
+use crate::stream::flusher::{Shared, start_flusher};
 
 /// Default high-water mark: above it, `drain` waits (asyncio: 64 KiB).
 pub const DEFAULT_HIGH_WATER: usize = 64 * 1024;
@@ -34,31 +32,6 @@ pub const DEFAULT_LOW_WATER: usize = 16 * 1024;
 /// (asyncio: `asyncio.StreamWriter`).
 pub struct StreamWriter<W: AsyncWrite + 'static = OwnedWriteHalf> {
     shared: Rc<RefCell<Shared<W>>>,
-}
-
-/// The state the writer shares with its flusher task.
-struct Shared<W> {
-    sink: W,
-    /// Bytes accepted and not yet written: `buf[start..]`.
-    buf: Vec<u8>,
-    start: usize,
-    high: usize,
-    low: usize,
-    /// True while a flusher task exists; it exists iff there is something to
-    /// send or a FIN to send after `close`.
-    flushing: bool,
-    /// `close` was called: FIN follows the last buffered byte.
-    closing: bool,
-    /// The sink was told the stream ends (`AsyncWrite::shutdown`).
-    end_sent: bool,
-    /// FIN was sent (or the write side failed): `wait_closed` may return.
-    closed: bool,
-    /// The first write error, repeated to every later caller.
-    failed: Option<(io::ErrorKind, String)>,
-    /// Tasks in `drain` or `wait_closed`, woken on progress or failure.
-    waiters: Vec<Waker>,
-    /// The flusher task while one runs, so that `abort` can stop it.
-    flusher: Option<JoinHandle<()>>,
 }
 
 impl<W: AsyncWrite + 'static> StreamWriter<W> {
@@ -113,11 +86,11 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         }
         if !data.is_empty() {
             shared.buf.extend_from_slice(data);
-            self.start_flusher(shared);
+            start_flusher(&self.shared, shared);
         } else if !shared.flushing && shared.sink_holds_bytes()? {
             // All taken, but a TLS sink may hold its records: the flusher
             // waits for them to go out.
-            self.start_flusher(shared);
+            start_flusher(&self.shared, shared);
         }
         Ok(())
     }
@@ -160,7 +133,7 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
             shared.send_end();
             if shared.sink_holds_bytes().unwrap_or(false) {
                 // A TLS sink's close_notify is still to go out.
-                self.start_flusher(shared);
+                start_flusher(&self.shared, shared);
                 return;
             }
         }
@@ -213,119 +186,12 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
         let shared = self.shared.borrow();
         shared.buf.len() - shared.start
     }
-
-    fn start_flusher(&self, mut shared: std::cell::RefMut<'_, Shared<W>>) {
-        if shared.flushing || shared.failed.is_some() {
-            return;
-        }
-        if crate::event_loop::context::try_core().is_none() {
-            // Outside a loop (a writer dropped after `run` returned) nothing
-            // can wait for writability; say so rather than panic in `drop`.
-            let e = io::Error::other("StreamWriter: no running loop to flush the buffer");
-            shared.fail(e);
-            return;
-        }
-        shared.flushing = true;
-        drop(shared);
-        let flusher = self.shared.clone();
-        let task = crate::event_loop::context::spawn_named("stream-flusher", async move {
-            poll_fn(|cx| flusher.borrow_mut().poll_flush(cx)).await;
-        });
-        self.shared.borrow_mut().flusher = Some(task);
-    }
 }
 
 impl StreamWriter<OwnedWriteHalf> {
     /// The remote address (asyncio: `writer.get_extra_info('peername')`).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.shared.borrow().sink.peer_addr()
-    }
-}
-
-impl<W: AsyncWrite> Shared<W> {
-    fn check(&self) -> io::Result<()> {
-        match &self.failed {
-            Some((kind, message)) => Err(io::Error::new(*kind, message.clone())),
-            None => Ok(()),
-        }
-    }
-
-    /// Records the first failure: buffered bytes are dropped (they can no
-    /// longer be delivered) and every waiter hears about it.
-    fn fail(&mut self, e: io::Error) -> io::Error {
-        self.failed = Some((e.kind(), e.to_string()));
-        self.buf = Vec::new();
-        self.start = 0;
-        self.closed = true;
-        self.waiters.drain(..).for_each(Waker::wake);
-        e
-    }
-
-    /// The flusher's body: write until the buffer is empty, then send FIN if
-    /// closing. Ready means the flusher is done.
-    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        while self.start < self.buf.len() && self.failed.is_none() {
-            match self.sink.poll_write(cx, &self.buf[self.start..]) {
-                Poll::Ready(Ok(0)) => {
-                    self.fail(io::ErrorKind::WriteZero.into());
-                }
-                Poll::Ready(Ok(n)) => {
-                    self.start += n;
-                    if self.buf.len() - self.start <= self.low {
-                        self.waiters.drain(..).for_each(Waker::wake);
-                    }
-                }
-                Poll::Ready(Err(e)) => {
-                    self.fail(e);
-                }
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        self.buf = Vec::new();
-        self.start = 0;
-        if self.failed.is_none() {
-            // What the sink holds itself (TLS records), then the end.
-            if self.closing {
-                self.send_end();
-            }
-            match self.sink.poll_flush(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => {
-                    self.fail(e);
-                }
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-        if self.closing {
-            self.closed = true;
-        }
-        self.waiters.drain(..).for_each(Waker::wake);
-        self.flushing = false;
-        Poll::Ready(())
-    }
-
-    /// Tells the sink the stream ends (FIN, or TLS's `close_notify`), once.
-    fn send_end(&mut self) {
-        if self.end_sent || self.failed.is_some() {
-            return;
-        }
-        self.end_sent = true;
-        if let Err(e) = self.sink.shutdown() {
-            // The peer is gone already (ENOTCONN): nothing to tell it.
-            log::debug!(target: "reel", "stream shutdown: {e}");
-        }
-    }
-
-    /// Whether the sink still holds bytes of its own after an attempt to
-    /// send them now; only a TLS sink ever does. The no-op waker is parked
-    /// only until the flusher polls with a real one.
-    fn sink_holds_bytes(&mut self) -> io::Result<bool> {
-        let mut cx = Context::from_waker(Waker::noop());
-        match self.sink.poll_flush(&mut cx) {
-            Poll::Ready(Ok(())) => Ok(false),
-            Poll::Ready(Err(e)) => Err(self.fail(e)),
-            Poll::Pending => Ok(true),
-        }
     }
 }
 

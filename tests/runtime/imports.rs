@@ -36,15 +36,23 @@ fn code(text: &str) -> String {
     text.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
 }
 
-/// The identifiers that follow `prefix` in `text` (`crate::` -> `net`).
+/// The identifiers that follow `prefix` in `text` (`crate::` -> `net`), and
+/// the first of each path in a group after it (`crate::{spawn, net::X}`).
 fn after(text: &str, prefix: &str) -> Vec<String> {
-    text.match_indices(prefix)
-        .map(|(at, _)| {
-            let rest = &text[at + prefix.len()..];
-            rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>()
-        })
-        .filter(|ident| !ident.is_empty())
-        .collect()
+    let ident = |s: &str| s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    let mut found = Vec::new();
+    for (at, _) in text.match_indices(prefix) {
+        let rest = &text[at + prefix.len()..];
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let group = group.split('}').next().unwrap_or("");
+                found.extend(group.split(',').map(|path| ident(path.trim())));
+            }
+            None => found.push(ident(rest)),
+        }
+    }
+    found.retain(|name: &String| !name.is_empty());
+    found
 }
 
 /// The cycles of `edges` (Tarjan's strongly connected components of more
@@ -151,4 +159,5 @@ fn a_cycle_is_found() {
     }
     assert_eq!(cycles(&edges), vec![vec!["io", "net", "stream"]]);
     assert_eq!(after("use crate::net::{TcpStream}; crate::spawn(x)", "crate::"), ["net", "spawn"]);
+    assert_eq!(after("use crate::{spawn_named, net::X};", "crate::"), ["spawn_named", "net"]);
 }
