@@ -121,8 +121,7 @@ impl TlsStream {
             let e = io::Error::new(io::ErrorKind::BrokenPipe, "write after close");
             return Poll::Ready(Err(e));
         }
-        let room = self.tcp.send_room().unwrap_or(RECORD);
-        let take = buf.len().min(room.clamp(LEAST_PER_WRITE, MOST_PER_WRITE));
+        let take = encrypt_now(buf.len(), || self.tcp.send_room());
         let n = state.tls.writer().write(&buf[..take])?;
         if let Poll::Ready(Err(e)) = self.send(&mut state, cx) {
             return Poll::Ready(Err(e));
@@ -285,6 +284,17 @@ impl fmt::Debug for TlsStream {
     }
 }
 
+/// How much of a write of `len` bytes to encrypt now: all of it if it is
+/// no more than the least (a chat line, a page: no system call to ask),
+/// else about the socket's `room`, between the least and the most.
+fn encrypt_now(len: usize, room: impl FnOnce() -> Option<usize>) -> usize {
+    if len <= LEAST_PER_WRITE {
+        return len;
+    }
+    let room = room().unwrap_or(RECORD);
+    len.min(room.clamp(LEAST_PER_WRITE, MOST_PER_WRITE))
+}
+
 /// A rustls configuration error, or a peer's bad TLS input.
 pub(super) fn invalid(e: rustls::Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("TLS: {e}"))
@@ -297,4 +307,21 @@ fn truncated(e: io::Error) -> io::Error {
     }
     let what = "the peer closed the connection without a TLS close_notify";
     io::Error::new(io::ErrorKind::UnexpectedEof, what)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_small_write_asks_nothing_and_a_large_one_takes_about_the_room() {
+        let unasked = || -> Option<usize> { panic!("a small write asks the socket nothing") };
+        assert_eq!(encrypt_now(100, unasked), 100);
+        assert_eq!(encrypt_now(LEAST_PER_WRITE, unasked), LEAST_PER_WRITE);
+        assert_eq!(encrypt_now(100_000, || Some(0)), LEAST_PER_WRITE, "a full socket: the least");
+        assert_eq!(encrypt_now(100_000, || Some(10_000)), 10_000, "about the room");
+        assert_eq!(encrypt_now(100_000, || Some(1 << 20)), MOST_PER_WRITE, "at most two records");
+        assert_eq!(encrypt_now(100_000, || None), RECORD, "a system that does not say: a record");
+        assert_eq!(encrypt_now(5_000, || Some(1 << 20)), 5_000);
+    }
 }
