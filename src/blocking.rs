@@ -24,7 +24,7 @@ use std::task::{Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use crate::event_loop::task_cell::JoinHandle;
+use crate::event_loop::context::JoinHandle;
 
 type Job = Box<dyn FnOnce() + Send>;
 

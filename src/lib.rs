@@ -119,11 +119,11 @@ pub mod time;
 pub mod tls;
 
 pub use blocking::spawn_blocking;
+pub use event_loop::context::JoinHandle;
 pub use event_loop::context::{current_task, spawn, spawn_named};
 pub use event_loop::panic::take_panic_location;
 pub use event_loop::runtime::{Builder, Stats, run, stats};
 pub use event_loop::task::{JoinError, TaskId, TaskInfo, yield_now};
-pub use event_loop::task_cell::JoinHandle;
 pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
 pub use memory::release_free_memory;
 pub use stream::{open_connection, open_unix_connection, start_server};

@@ -17,11 +17,11 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::event_loop::context::JoinHandle;
 use crate::event_loop::context::with_core;
 use crate::event_loop::slow_poll::coarse_nanos;
 use crate::event_loop::task::TaskId;
 pub use crate::event_loop::task::TaskState;
-use crate::event_loop::task_cell::JoinHandle;
 use crate::signal::{SignalKind, signal};
 
 /// One live task, as [`tasks`] saw it.

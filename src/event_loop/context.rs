@@ -1,7 +1,8 @@
 //! The running loop as the rest of reel finds it: [`Core`] (everything one
 //! loop owns), the thread-local that holds it while `run` runs, and the entry
-//! points that need it: `spawn`, `spawn_named`, `current_task`, and the two
-//! hooks a server uses to manage its handler tasks by address.
+//! points that need it: `spawn`, `spawn_named`, the `JoinHandle` they return
+//! (its `cancel` reaches the executor's one cancel flag), `current_task`, and
+//! the three hooks a server uses to manage its handler tasks by address.
 //!
 //! asyncio counterpart: `asyncio.get_running_loop()`, `asyncio.create_task`,
 //! `asyncio.current_task`.
@@ -14,15 +15,19 @@
 //! the loop's ready queue.
 
 use std::cell::{Cell, RefCell};
+use std::fmt;
 use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use crate::event_loop::executor::Executor;
 use crate::event_loop::reactor::Reactor;
+use crate::event_loop::task::JoinError;
 use crate::event_loop::task::{TaskId, TaskInfo, TaskRef};
-use crate::event_loop::task_cell::JoinHandle;
+use crate::event_loop::task_cell::Joinable;
 use crate::event_loop::timers::Timers;
 use crate::event_loop::waker::Remote;
 
@@ -121,14 +126,17 @@ impl Drop for Entered {
 ///
 /// Panics when no loop runs on this thread.
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
-    with_core("reel::spawn", |core| core.executor.spawn(None, future))
+    let (task, cell) = with_core("reel::spawn", |core| core.executor.spawn(None, future));
+    JoinHandle { cell, task }
 }
 
 /// [`spawn`] with a name that logs and [`current_task`] show
 /// (asyncio: `create_task(coro, name=...)`).
 pub fn spawn_named<F: Future + 'static>(name: &str, future: F) -> JoinHandle<F::Output> {
     let name = Rc::new(name.to_owned());
-    with_core("reel::spawn_named", |core| core.executor.spawn(Some(name), future))
+    let (task, cell) =
+        with_core("reel::spawn_named", |core| core.executor.spawn(Some(name), future));
+    JoinHandle { cell, task }
 }
 
 /// The task being polled right now, or `None` outside any task
@@ -155,4 +163,66 @@ pub(crate) fn start_reserved(task: TaskRef, future: impl Future<Output = ()> + '
 /// had finished.
 pub(crate) fn cancel_task(task: TaskRef) -> bool {
     with_core("reel::cancel", |core| core.executor.cancel(task))
+}
+
+/// A handle to a spawned task: await it for the task's output
+/// (asyncio: awaiting an `asyncio.Task`).
+///
+/// Resolves to `Err(JoinError)` when the task panicked or was cancelled.
+/// Dropping the handle detaches the task; it runs on.
+pub struct JoinHandle<T> {
+    cell: Rc<dyn Joinable<T>>,
+    task: TaskRef,
+}
+
+impl<T> JoinHandle<T> {
+    /// Asks the task to stop: its future is dropped before its next poll, at
+    /// the latest in the next tick, and awaiting this handle then gives a
+    /// cancelled `JoinError`. Returns false if the task had already finished,
+    /// or if no loop runs on this thread any more (its tasks were dropped
+    /// when `run` returned) (asyncio: `Task.cancel()`).
+    pub fn cancel(&self) -> bool {
+        // The one cancel flag is the task's slot's; with no loop running,
+        // the task was dropped with it.
+        !self.cell.is_finished() && try_core().is_some_and(|core| core.executor.cancel(self.task))
+    }
+
+    /// True once the task has completed, panicked or been cancelled
+    /// (asyncio: `Task.done()`).
+    pub fn is_finished(&self) -> bool {
+        self.cell.is_finished()
+    }
+
+    /// The task's id.
+    pub fn id(&self) -> TaskId {
+        self.task.id
+    }
+
+    /// Takes the outcome if the task has finished and it is still there.
+    pub(crate) fn take_result(&self) -> Option<Result<T, JoinError>> {
+        self.cell.take_outcome()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.cell.poll_outcome(cx)
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        self.cell.detach();
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.task.id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
 }

@@ -34,7 +34,7 @@ use crate::event_loop::reactor::Reactor;
 use crate::event_loop::slow_poll::{coarse_nanos, note_ran, warn_slow};
 use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
 use crate::event_loop::task_cell;
-use crate::event_loop::task_cell::JoinHandle;
+use crate::event_loop::task_cell::Joinable;
 use crate::event_loop::turn::{TaskBody, TaskEnd};
 use crate::event_loop::waker::{Remote, TaskWaker};
 
@@ -62,6 +62,9 @@ pub(super) struct Task {
     pub(super) busy: u64,
     pub(super) born: u64,
 }
+
+/// The handle's side of a joinable task's cell.
+pub(crate) type Joined<T> = std::rc::Rc<dyn Joinable<T>>;
 
 /// Owns every task of one loop and the queue of those ready to run.
 pub(crate) struct Executor {
@@ -94,14 +97,15 @@ impl Executor {
     }
 
     /// Adds a task and queues its first poll (asyncio: `create_task`).
-    pub(crate) fn spawn<F>(&self, name: Option<TaskName>, future: F) -> JoinHandle<F::Output>
+    /// Returns its address and the cell its `JoinHandle` reads.
+    pub(crate) fn spawn<F>(&self, name: Option<TaskName>, future: F) -> (TaskRef, Joined<F::Output>)
     where
         F: Future + 'static,
     {
-        let (task, waker) = self.reserve(name.clone());
-        let (cell, handle) = task_cell::new_task(task, name, future, waker);
+        let (task, _) = self.reserve(name.clone());
+        let (cell, outcome) = task_cell::new_task(task, name, future);
         self.start(task, TaskBody::Joined(cell));
-        handle
+        (task, outcome)
     }
 
     /// Takes a slab key for a task to come and returns its address and
@@ -255,7 +259,7 @@ impl Executor {
         let task = tasks.get_mut(task_ref.key).filter(|t| t.id == task_ref.id)?;
         task.state = TaskState::Running;
         let body = task.body.take()?;
-        let cancel = task.cancel_requested || body.cancel_requested();
+        let cancel = task.cancel_requested;
         // Moved out for the poll and back after, not cloned: a clone is an
         // atomic increment and decrement per poll.
         let waker = std::mem::replace(&mut task.waker, Waker::noop().clone());
@@ -297,7 +301,7 @@ mod tests {
         let reactor = Reactor::new(8).unwrap();
         let executor = Executor::new(&reactor, None).unwrap();
         let mut polls = 0;
-        let handle = executor.spawn(
+        let (_, handle) = executor.spawn(
             None,
             std::future::poll_fn(move |cx| {
                 polls += 1;
@@ -314,7 +318,7 @@ mod tests {
             executor.drain_remote();
             assert!(executor.ready_len() <= 1);
         }
-        assert_eq!(handle.take_result().map(|r| r.ok()), Some(Some(3)));
+        assert_eq!(handle.take_outcome().map(|r| r.ok()), Some(Some(3)));
         assert_eq!(executor.len(), 0, "the finished task left the slab");
     }
 }

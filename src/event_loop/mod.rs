@@ -13,9 +13,9 @@
 //! | `timers` | deadlines and their wakers, `fire_expired` | `_scheduled` |
 //! | `executor` | the task slab, the ready queue, `poll_task` | `_ready`, `Handle._run` |
 //! | `turn` | one poll of one task, under `catch_unwind` | `Task.__step` |
-//! | `task`, `task_cell` | a task's id and outcome; its future and `JoinHandle` | `asyncio.Task` |
+//! | `task`, `task_cell` | a task's id and outcome; a joinable task's future and outcome | `asyncio.Task` |
 //! | `waker` | a wake: back on the ready queue, from this thread or another | `call_soon`, `call_soon_threadsafe` |
-//! | `context` | what one loop owns (`Core`), the thread-local, `spawn` | `get_running_loop()` |
+//! | `context` | what one loop owns (`Core`), the thread-local, `spawn`, `JoinHandle` | `get_running_loop()`, `create_task` |
 //!
 //! What a first reading skips: `slow_poll` (the warning for a poll that held
 //! the loop too long), `panic` (how a task's panic becomes one log line) and

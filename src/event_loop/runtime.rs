@@ -93,7 +93,7 @@ pub fn run<F: Future + 'static>(future: F) -> F::Output {
 }
 
 fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Output {
-    let main = core.executor.spawn(Some(Rc::new("main".to_owned())), future);
+    let (_, main) = core.executor.spawn(Some(Rc::new("main".to_owned())), future);
     while !main.is_finished() {
         run_once(core);
     }
@@ -101,7 +101,7 @@ fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Out
     // task is cancelled. Their destructors run while the loop is still current.
     let cancelled = core.executor.cancel_all();
     log::debug!(target: "reel", "loop stopped after {} ticks, {cancelled} tasks cancelled", core.tick.get());
-    match main.take_result() {
+    match main.take_outcome() {
         Some(Ok(output)) => output,
         Some(Err(e)) if e.is_panic() => panic!("reel::run: the main future panicked: {e}"),
         _ => unreachable!("the main task finished without a result"),

@@ -1,12 +1,13 @@
 //! A joinable task as one cell: its future and its outcome on the way to
-//! its [`JoinHandle`], which shares the cell with the executor's slab.
+//! its `JoinHandle`, which shares the cell with the executor's slab.
 //!
 //! # Implementation
 //!
 //! One [`TaskCell`] behind an `Rc`, seen two ways: the executor holds it as
-//! `Rc<dyn Runnable>` (poll it, cancel it, tell it that it panicked), the
-//! `JoinHandle` as `Rc<dyn Joinable<T>>` (take the outcome, ask for
-//! cancellation). The cell holds the task's future in a box of its own:
+//! `Rc<dyn Runnable>` (poll it, drop it, tell it that it panicked or was
+//! cancelled), the `JoinHandle` (context.rs) as `Rc<dyn Joinable<T>>` (take
+//! the outcome). Cancelling is not the cell's business: the one cancel flag
+//! is the executor's, in the task's slot. The cell holds the task's future in a box of its own:
 //! polling a future needs `Pin<&mut F>`, which safe Rust gives through a
 //! `Pin<Box<F>>` but not through an `Rc`, and storing the future inline in
 //! an async wrapper stores it twice (rust-lang/rust#62958). So a joinable
@@ -17,8 +18,7 @@
 //! future dropped; the future is borrowed while it is polled, and nothing
 //! but its own poll touches that borrow.
 
-use std::cell::{Cell, RefCell};
-use std::fmt;
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -30,8 +30,6 @@ use crate::event_loop::task::{JoinError, TaskId, TaskName, TaskRef, log_unretrie
 pub(crate) trait Runnable {
     /// Polls the future; `Ready` once it completed and its output is stored.
     fn poll(&self, cx: &mut Context<'_>) -> Poll<()>;
-    /// True once the handle asked for cancellation.
-    fn cancel_requested(&self) -> bool;
     /// Drops the future (a cancelled task, or the loop ending), outside
     /// the cell's borrow; a panicking `Drop` is logged.
     fn drop_future(&self);
@@ -47,8 +45,6 @@ pub(crate) trait Joinable<T> {
     fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
     fn take_outcome(&self) -> Option<Result<T, JoinError>>;
     fn is_finished(&self) -> bool;
-    /// Asks for cancellation and wakes the task; false if it had finished.
-    fn request_cancel(&self) -> bool;
     /// The handle is gone: a panic from now on is logged, not kept.
     fn detach(&self);
 }
@@ -60,10 +56,6 @@ struct TaskCell<F: Future> {
     /// The future, until it completes or the task is dropped.
     future: RefCell<Option<Pin<Box<F>>>>,
     join: RefCell<JoinState<F::Output>>,
-    /// The task's own waker: cancelling through the handle wakes it, so the
-    /// executor drops it at its next turn.
-    waker: Waker,
-    cancel: Cell<bool>,
 }
 
 /// Where a task's outcome waits for its handle.
@@ -119,10 +111,6 @@ impl<F: Future + 'static> Runnable for TaskCell<F> {
         Poll::Ready(())
     }
 
-    fn cancel_requested(&self) -> bool {
-        self.cancel.get()
-    }
-
     fn drop_future(&self) {
         let future = self.future.borrow_mut().take();
         crate::event_loop::panic::drop_guarded(future, &format!("task {}", self.id));
@@ -163,15 +151,6 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
         self.join.borrow().finished
     }
 
-    fn request_cancel(&self) -> bool {
-        if self.join.borrow().finished {
-            return false;
-        }
-        self.cancel.set(true);
-        self.waker.wake_by_ref();
-        true
-    }
-
     fn detach(&self) {
         let mut join = self.join.borrow_mut();
         join.handle_alive = false;
@@ -183,87 +162,19 @@ impl<F: Future> Joinable<F::Output> for TaskCell<F> {
     }
 }
 
-/// A new joinable task with `waker` as its own: the executor's side and the
-/// handle's side of one cell.
+/// A new joinable task: the executor's side and the handle's side of one
+/// cell.
 pub(crate) fn new_task<F: Future + 'static>(
     task: TaskRef,
     name: Option<TaskName>,
     future: F,
-    waker: Waker,
-) -> (Rc<dyn Runnable>, JoinHandle<F::Output>) {
+) -> (Rc<dyn Runnable>, Rc<dyn Joinable<F::Output>>) {
     let join = JoinState { result: None, finished: false, waiter: None, handle_alive: true };
     let cell = Rc::new(TaskCell {
         id: task.id,
         name,
         future: RefCell::new(Some(Box::pin(future))),
         join: RefCell::new(join),
-        waker,
-        cancel: Cell::new(false),
     });
-    (cell.clone(), JoinHandle::new(cell, task.id))
-}
-
-/// A handle to a spawned task: await it for the task's output
-/// (asyncio: awaiting an `asyncio.Task`).
-///
-/// Resolves to `Err(JoinError)` when the task panicked or was cancelled.
-/// Dropping the handle detaches the task; it runs on.
-pub struct JoinHandle<T> {
-    cell: Rc<dyn Joinable<T>>,
-    id: TaskId,
-}
-
-impl<T> JoinHandle<T> {
-    pub(crate) fn new(cell: Rc<dyn Joinable<T>>, id: TaskId) -> Self {
-        JoinHandle { cell, id }
-    }
-}
-
-impl<T> JoinHandle<T> {
-    /// Asks the task to stop: its future is dropped before its next poll, at
-    /// the latest in the next tick, and awaiting this handle then gives a
-    /// cancelled `JoinError`. Returns false if the task had already finished
-    /// (asyncio: `Task.cancel()`).
-    pub fn cancel(&self) -> bool {
-        self.cell.request_cancel()
-    }
-
-    /// True once the task has completed, panicked or been cancelled
-    /// (asyncio: `Task.done()`).
-    pub fn is_finished(&self) -> bool {
-        self.cell.is_finished()
-    }
-
-    /// The task's id.
-    pub fn id(&self) -> TaskId {
-        self.id
-    }
-
-    /// Takes the outcome if the task has finished and it is still there.
-    pub(crate) fn take_result(&self) -> Option<Result<T, JoinError>> {
-        self.cell.take_outcome()
-    }
-}
-
-impl<T> Future for JoinHandle<T> {
-    type Output = Result<T, JoinError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.cell.poll_outcome(cx)
-    }
-}
-
-impl<T> Drop for JoinHandle<T> {
-    fn drop(&mut self) {
-        self.cell.detach();
-    }
-}
-
-impl<T> fmt::Debug for JoinHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("id", &self.id)
-            .field("finished", &self.is_finished())
-            .finish()
-    }
+    (cell.clone(), cell)
 }

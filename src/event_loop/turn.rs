@@ -27,10 +27,6 @@ pub(crate) enum TaskBody {
 }
 
 impl TaskBody {
-    pub(crate) fn cancel_requested(&self) -> bool {
-        matches!(self, TaskBody::Joined(cell) if cell.cancel_requested())
-    }
-
     /// One poll under `catch_unwind`: a panic ends this task alone, and
     /// comes back as its message.
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Result<Poll<()>, String> {

@@ -14,7 +14,7 @@ use std::io;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::event_loop::task_cell::JoinHandle;
+use crate::event_loop::context::JoinHandle;
 use crate::io::AsyncWrite;
 
 /// The state the writer shares with its flusher task.

@@ -24,9 +24,9 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
+use crate::event_loop::context::JoinHandle;
 use crate::event_loop::context::{cancel_task, reserve_task, spawn_named, start_reserved};
 use crate::event_loop::task::{TaskId, TaskRef, yield_now};
-use crate::event_loop::task_cell::JoinHandle;
 use crate::stream::accept::{ListenerSlot, accept_loop, take_backlog};
 use crate::stream::listener::{Connection, Listener};
 use crate::stream::options::ServerOptions;

@@ -6,8 +6,8 @@
 
 use std::fmt;
 
+use crate::event_loop::context::JoinHandle;
 use crate::event_loop::task::JoinError;
-use crate::event_loop::task_cell::JoinHandle;
 
 /// Why a group, or one of its children, produced no value
 /// (asyncio: the exception in `TaskGroup`'s `ExceptionGroup`).

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::rc::Rc;
 use std::task::{Context, Waker};
 
-use crate::event_loop::task_cell::JoinHandle;
+use crate::event_loop::context::JoinHandle;
 
 /// What a group and the watches of its children share.
 pub(super) struct Shared<T, E> {
