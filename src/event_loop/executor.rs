@@ -31,10 +31,11 @@ use std::time::Duration;
 use slab::Slab;
 
 use crate::event_loop::reactor::Reactor;
-use crate::event_loop::slow_poll::{coarse_nanos, note_ran, warn_slow};
+use crate::event_loop::slow_poll::{coarse_nanos, warn_slow};
 use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
 use crate::event_loop::task_cell;
 use crate::event_loop::task_cell::Joinable;
+use crate::event_loop::trace::note_ran;
 use crate::event_loop::turn::{TaskBody, TaskEnd};
 use crate::event_loop::waker::{Remote, TaskWaker};
 
@@ -238,8 +239,7 @@ impl Executor {
                 let mut tasks = self.tasks.borrow_mut();
                 let task = &mut tasks[task_ref.key];
                 task.waker = waker;
-                task.polls += 1;
-                task.busy += ended - started;
+                task.count_poll(ended - started);
                 task.body = Some(body);
                 if task.state == TaskState::Running {
                     task.state = TaskState::Waiting;

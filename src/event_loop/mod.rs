@@ -18,9 +18,10 @@
 //! | `context` | what one loop owns (`Core`), the thread-local, `spawn`, `JoinHandle` | `get_running_loop()`, `create_task` |
 //!
 //! What a first reading skips: `slow_poll` (the warning for a poll that held
-//! the loop too long), `panic` (how a task's panic becomes one log line) and
-//! `task_rows` (the tasks as the task table sees them); the core calls them
-//! through named helpers. `io_slot` is one socket's readiness and wakers,
+//! the loop too long), `panic` (how a task's panic becomes one log line),
+//! `task_rows` (the tasks as the task table sees them, and its counters) and
+//! `trace` (what `RUST_LOG=reel=trace` prints of each tick); the core calls
+//! them through named helpers. `io_slot` is one socket's readiness and wakers,
 //! read with `reactor`.
 
 pub(crate) mod context;
@@ -35,5 +36,6 @@ pub(crate) mod task;
 pub(crate) mod task_cell;
 pub(crate) mod task_rows;
 pub(crate) mod timers;
+pub(crate) mod trace;
 pub(crate) mod turn;
 pub(crate) mod waker;

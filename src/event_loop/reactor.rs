@@ -37,6 +37,7 @@ use slab::Slab;
 
 pub(crate) use crate::event_loop::io_slot::Direction;
 use crate::event_loop::io_slot::IoSlot;
+use crate::event_loop::trace;
 
 /// The token of the loop's cross-thread `mio::Waker`; slab keys never get here.
 pub(crate) const WAKE_TOKEN: Token = Token(usize::MAX);
@@ -144,7 +145,7 @@ impl Reactor {
     fn collect_wakes(&self, to_wake: &mut Vec<Waker>) -> Dispatched {
         let events = self.events.borrow();
         let mut slots = self.slots.borrow_mut();
-        let tracing = log::log_enabled!(target: "reel", log::Level::Trace);
+        let tracing = trace::enabled();
         let mut done =
             Dispatched { events: 0, wakes: 0, remote_woken: false, summary: String::new() };
         for event in events.iter() {
@@ -160,13 +161,10 @@ impl Reactor {
             };
             let dirs = slot.take_event(event, to_wake);
             if tracing {
-                let sep = if done.summary.is_empty() { " [" } else { ", " };
-                done.summary.push_str(&format!("{sep}token {} {dirs}", event.token().0));
+                trace::note_event(&mut done.summary, event.token().0, dirs);
             }
         }
-        if !done.summary.is_empty() {
-            done.summary.push(']');
-        }
+        trace::end_events(&mut done.summary);
         done
     }
 

@@ -18,6 +18,7 @@ use crate::event_loop::context::{Core, enter, polling_task, try_core, with_core}
 use crate::event_loop::executor::Executor;
 use crate::event_loop::reactor::Reactor;
 use crate::event_loop::timers::Timers;
+use crate::event_loop::trace;
 
 /// Settings for a loop, then [`Builder::run`]. `reel::run` uses the defaults.
 #[derive(Debug, Clone)]
@@ -147,21 +148,16 @@ fn run_once(core: &Core) {
     // 3. Turn readiness events into task wakes.
     let dispatched = core.reactor.dispatch();
     let remote = if dispatched.remote_woken { core.executor.drain_remote() } else { 0 };
-    log::trace!(target: "reel", "tick {tick}: poll(timeout {timeout:?}) -> {} events{}, woke {} tasks, {remote} from other threads",
-        dispatched.events, dispatched.summary, dispatched.wakes);
+    trace::io(tick, timeout, dispatched.events, &dispatched.summary, dispatched.wakes, remote);
 
     // 4. Wake the sleepers whose deadline has passed.
     let fired = core.timers.fire_expired(core.now());
-    if fired > 0 {
-        log::trace!(target: "reel", "tick {tick}: fired {fired} timers");
-    }
+    trace::timers(tick, fired);
 
     // 5. Run the tasks that are ready now; the only place futures are polled.
-    let tracing = log::log_enabled!(target: "reel", log::Level::Trace);
     let mut names = String::new();
-    let ran = core.executor.run_ready(tracing.then_some(&mut names));
-    log::trace!(target: "reel", "tick {tick}: ran {ran} tasks [{names}], {} ready for next tick",
-        core.executor.ready_len());
+    let ran = core.executor.run_ready(trace::enabled().then_some(&mut names));
+    trace::ran(tick, ran, &names, core.executor.ready_len());
 }
 
 /// A snapshot of the running loop's bookkeeping; see [`stats`].

@@ -1,6 +1,5 @@
-//! What the loop says of each poll: the slow-poll warning, for a poll that
-//! held the loop longer than `Builder::slow_callback_duration` (asyncio
-//! debug mode's slow callback), and the tick's trace list of tasks run.
+//! The slow-poll warning: a poll that held the loop longer than
+//! `Builder::slow_callback_duration` (asyncio debug mode's slow callback).
 //!
 //! asyncio counterpart: `loop.slow_callback_duration` and the "Executing
 //! <Task ...> took 0.150 seconds" warning.
@@ -16,12 +15,6 @@
 use std::time::Duration;
 
 use crate::event_loop::task::TaskId;
-
-/// Appends `ID (NAME)` to the tick's trace list of the tasks it ran.
-pub(crate) fn note_ran(ran: &mut String, task: TaskId, name: Option<&str>) {
-    let sep = if ran.is_empty() { "" } else { ", " };
-    ran.push_str(&format!("{sep}{task} ({})", name.unwrap_or("unnamed")));
-}
 
 /// asyncio debug mode's "Executing <Task ...> took 0.150 seconds".
 ///

@@ -69,3 +69,12 @@ impl Executor {
         self.tasks.borrow().len()
     }
 }
+
+impl Task {
+    /// Counts one poll that took `busy` nanoseconds (coarse clock), where
+    /// the slot is borrowed anyway: the table's `polls` and `busy`.
+    pub(crate) fn count_poll(&mut self, busy: u64) {
+        self.polls += 1;
+        self.busy += busy;
+    }
+}
