@@ -55,11 +55,13 @@ impl Executor {
     }
 
     /// Whether a task is ready (the tick's timeout is then zero).
+    #[inline]
     pub(crate) fn has_ready(&self) -> bool {
         !self.ready.borrow().is_empty()
     }
 
     /// Tasks in the ready queue, for `stats()` and the trace.
+    #[inline]
     pub(crate) fn ready_len(&self) -> usize {
         self.ready.borrow().len()
     }
@@ -73,6 +75,7 @@ impl Executor {
 impl Task {
     /// Counts one poll that took `busy` nanoseconds (coarse clock), where
     /// the slot is borrowed anyway: the table's `polls` and `busy`.
+    #[inline]
     pub(crate) fn count_poll(&mut self, busy: u64) {
         self.polls += 1;
         self.busy += busy;

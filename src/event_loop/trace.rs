@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::event_loop::task::TaskId;
 
 /// Whether the trace is on: the loop gathers its lists only then.
+#[inline]
 pub(crate) fn enabled() -> bool {
     log::log_enabled!(target: "reel", log::Level::Trace)
 }
@@ -35,6 +36,7 @@ pub(crate) fn note_ran(ran: &mut String, task: TaskId, name: Option<&str>) {
 }
 
 /// Phases 2 and 3: the wait, the events, the wakes they made.
+#[inline]
 pub(crate) fn io(
     tick: u64,
     timeout: Option<Duration>,
@@ -47,6 +49,7 @@ pub(crate) fn io(
 }
 
 /// Phase 4: the timers fired, when any did.
+#[inline]
 pub(crate) fn timers(tick: u64, fired: usize) {
     if fired > 0 {
         log::trace!(target: "reel", "tick {tick}: fired {fired} timers");
@@ -54,6 +57,7 @@ pub(crate) fn timers(tick: u64, fired: usize) {
 }
 
 /// Phase 5: the tasks run, and how many are ready for the next tick.
+#[inline]
 pub(crate) fn ran(tick: u64, count: usize, names: &str, ready: usize) {
     log::trace!(target: "reel", "tick {tick}: ran {count} tasks [{names}], {ready} ready for next tick");
 }
