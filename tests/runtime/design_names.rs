@@ -118,6 +118,7 @@ const EXTERNAL_FNS: &[&str] = &[
     "catch_unwind",
     "resume_unwind",
     "will_wake",
+    "clone_waker",
     "close_notify",
     "process_new_packets",
     "read_tls",
