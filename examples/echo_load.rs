@@ -22,15 +22,18 @@
 
 use std::fmt;
 use std::io::{self, ErrorKind};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
 use reel::net::TcpStream;
 
+#[path = "shared/addr.rs"]
+mod addr;
 #[path = "shared/histogram.rs"]
 mod histogram;
+use addr::first_addr;
 use histogram::Histogram;
 
 /// A ping-pong load generator for an echo server: many clients, each sending a
@@ -80,16 +83,8 @@ fn main() -> ExitCode {
         eprintln!("echo_load: --size must be at least 1");
         return ExitCode::FAILURE;
     }
-    let addr = match (args.host.as_str(), args.port).to_socket_addrs().map(|mut a| a.next()) {
-        Ok(Some(addr)) => addr,
-        Ok(None) => {
-            eprintln!("echo_load: {}: no address", args.host);
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("echo_load: {}: {e}", args.host);
-            return ExitCode::FAILURE;
-        }
+    let Some(addr) = first_addr("echo_load", &args.host, args.port) else {
+        return ExitCode::FAILURE;
     };
     let report = reel::run(load(addr, args));
     print!("{report}");

@@ -21,7 +21,7 @@
 //! VmRSS and VmHWM (peak) from /proc/PID/status are printed too.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -29,6 +29,10 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use reel::net::{OwnedWriteHalf, TcpStream};
 use reel::sync::{Either, Event, Semaphore, select};
+
+#[path = "../shared/addr.rs"]
+mod addr;
+use addr::first_addr;
 
 mod lines;
 mod tally;
@@ -72,12 +76,8 @@ fn main() -> ExitCode {
         eprintln!("chat_crowd: --clients must be at least 2 and --parallel at least 1");
         return ExitCode::FAILURE;
     }
-    let addr = match (args.host.as_str(), args.port).to_socket_addrs().map(|mut a| a.next()) {
-        Ok(Some(addr)) => addr,
-        Ok(None) | Err(_) => {
-            eprintln!("chat_crowd: {}: no address", args.host);
-            return ExitCode::FAILURE;
-        }
+    let Some(addr) = first_addr("chat_crowd", &args.host, args.port) else {
+        return ExitCode::FAILURE;
     };
     // Each client is a descriptor; the usual soft limit is 1024.
     if let Err(e) = reel::raise_open_file_limit() {

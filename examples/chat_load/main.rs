@@ -34,7 +34,7 @@
 use std::cell::RefCell;
 use std::future::poll_fn;
 use std::io::{self, ErrorKind, Write as _};
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -44,12 +44,15 @@ use clap::Parser;
 use reel::net::{OwnedWriteHalf, TcpStream};
 use reel::sync::{Either, Event, select};
 
+#[path = "../shared/addr.rs"]
+mod addr;
 #[path = "../shared/histogram.rs"]
 mod histogram;
 mod lines;
 mod report;
 mod run;
 
+use addr::first_addr;
 use lines::{Reader, Receiver};
 use report::Report;
 use run::{Run, State};
@@ -102,16 +105,8 @@ fn main() -> ExitCode {
         eprintln!("chat_load: --clients must be at least 2 (nobody hears a lone client)");
         return ExitCode::FAILURE;
     }
-    let addr = match (args.host.as_str(), args.port).to_socket_addrs().map(|mut a| a.next()) {
-        Ok(Some(addr)) => addr,
-        Ok(None) => {
-            eprintln!("chat_load: {}: no address", args.host);
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("chat_load: {}: {e}", args.host);
-            return ExitCode::FAILURE;
-        }
+    let Some(addr) = first_addr("chat_load", &args.host, args.port) else {
+        return ExitCode::FAILURE;
     };
     let report = reel::run(load(addr, args));
     print!("{report}");

@@ -157,7 +157,7 @@ fn run_once(core: &Core) {
     // 5. Run the tasks that are ready now; the only place futures are polled.
     let mut names = String::new();
     let ran = core.executor.run_ready(trace::enabled().then_some(&mut names));
-    trace::ran(tick, ran, &names, core.executor.ready_len());
+    trace::ran(tick, ran, &names, || core.executor.ready_len());
 }
 
 /// A snapshot of the running loop's bookkeeping; see [`stats`].

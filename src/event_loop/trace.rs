@@ -56,8 +56,9 @@ pub(crate) fn timers(tick: u64, fired: usize) {
     }
 }
 
-/// Phase 5: the tasks run, and how many are ready for the next tick.
+/// Phase 5: the tasks run, and how many are ready for the next tick
+/// (counted only when the trace is on).
 #[inline]
-pub(crate) fn ran(tick: u64, count: usize, names: &str, ready: usize) {
-    log::trace!(target: "reel", "tick {tick}: ran {count} tasks [{names}], {ready} ready for next tick");
+pub(crate) fn ran(tick: u64, count: usize, names: &str, ready: impl FnOnce() -> usize) {
+    log::trace!(target: "reel", "tick {tick}: ran {count} tasks [{names}], {} ready for next tick", ready());
 }

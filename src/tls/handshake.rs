@@ -77,14 +77,9 @@ impl TlsStream {
                 return Poll::Ready(Ok(()));
             }
             let mut source = Reader { tcp: &self.tcp, cx };
-            match state.tls.read_tls(&mut source) {
-                Ok(0) => {
-                    let e = "the peer closed the connection during the TLS handshake";
-                    return Poll::Ready(Err(io::Error::new(io::ErrorKind::UnexpectedEof, e)));
-                }
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
-                Err(e) => return Poll::Ready(Err(e)),
+            if try_io!(state.tls.read_tls(&mut source)) == 0 {
+                let e = "the peer closed the connection during the TLS handshake";
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::UnexpectedEof, e)));
             }
             self.process(&mut state)?;
         }

@@ -40,6 +40,21 @@
 //! - a peer's bad record or handshake message is an `InvalidData` error,
 //!   after rustls's alert has been offered to the socket.
 
+/// The value of an `io::Result` from rustls's bridge to the socket; a
+/// `WouldBlock` (the task is parked on the reactor) returns `Pending`.
+/// Defined before the modules, so `stream` and `handshake` share it.
+macro_rules! try_io {
+    ($e:expr) => {
+        match $e {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                return std::task::Poll::Pending;
+            }
+            Err(e) => return std::task::Poll::Ready(Err(e)),
+        }
+    };
+}
+
 mod bridge;
 mod config;
 mod handshake;

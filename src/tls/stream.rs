@@ -13,18 +13,6 @@ use std::time::Duration;
 use super::bridge::{Reader, Writer};
 use crate::net::TcpStream;
 
-/// The value of an `io::Result` from rustls's bridge to the socket; a
-/// `WouldBlock` (the task is parked on the reactor) returns `Pending`.
-macro_rules! try_io {
-    ($e:expr) => {
-        match $e {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
-            Err(e) => return Poll::Ready(Err(e)),
-        }
-    };
-}
-
 /// The most plaintext one write encrypts: two records, sent with one
 /// `writev`. The socket's room is only a guide: under memory pressure the
 /// kernel refuses a write it said it had room for, and what was encrypted
