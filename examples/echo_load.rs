@@ -100,8 +100,9 @@ async fn load(addr: SocketAddr, args: Args) -> Report {
         None => Plan::Messages(args.messages),
     };
     let give_up = started + seconds(args.duration.unwrap_or(0.0)) + seconds(args.timeout);
-    let handles: Vec<_> =
-        (0..args.clients).map(|id| reel::spawn(client(addr, id, args.size, plan))).collect();
+    let handles: Vec<_> = (0..args.clients)
+        .map(|id| reel::spawn_named(&format!("client {id}"), client(addr, id, args.size, plan)))
+        .collect();
 
     let mut report = Report::default();
     for (id, mut handle) in handles.into_iter().enumerate() {

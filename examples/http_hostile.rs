@@ -201,7 +201,13 @@ fn main() -> ExitCode {
         let tally = Rc::new(RefCell::new(Tally::default()));
         let until = Instant::now() + run_for;
         let clients: Vec<_> = (0..args.clients as u64)
-            .map(|c| reel::spawn(client(addr, args.seed ^ (c << 32), until, wait, tally.clone())))
+            .map(|c| {
+                let seed = args.seed ^ (c << 32);
+                reel::spawn_named(
+                    &format!("client {c}"),
+                    client(addr, seed, until, wait, tally.clone()),
+                )
+            })
             .collect();
         for client in clients {
             let _ = client.await;

@@ -83,7 +83,7 @@ async fn echo_lines() -> io::Result<()> {
 async fn echo(tick_ms: Option<u64>) -> io::Result<()> {
     if let Some(ms) = tick_ms.filter(|&ms| ms > 0) {
         // Cancelled when `echo` returns and the loop stops.
-        reel::spawn(tick(Duration::from_millis(ms)));
+        reel::spawn_named("ticker", tick(Duration::from_millis(ms)));
     }
     let mut stdin = Stdin::new()?;
     eprintln!("stdin: {}", if stdin.is_polled() { "polled" } else { "read directly" });

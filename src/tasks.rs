@@ -56,6 +56,9 @@ pub enum WaitingOn {
         read: bool,
         /// The connection's peer, for a connection.
         peer: Option<SocketAddr>,
+        /// What it is, when not a connection: `listener 127.0.0.1:8888`,
+        /// `signal pipe SIGINT`, `stdin`.
+        label: Option<String>,
     },
     /// A timer (a sleep, a timeout, an interval).
     Timer {
@@ -78,8 +81,13 @@ pub fn tasks() -> Vec<TaskSnapshot> {
             let state = row.state;
             let mut waiting_on: Vec<WaitingOn> = sockets
                 .iter()
-                .filter(|parked| parked.3 == row.waker)
-                .map(|&(token, read, peer, _)| WaitingOn::Io { token, read, peer })
+                .filter(|parked| parked.waker == row.waker)
+                .map(|p| WaitingOn::Io {
+                    token: p.token,
+                    read: p.read,
+                    peer: p.peer,
+                    label: p.label.clone(),
+                })
                 .collect();
             waiting_on.extend(
                 timers
@@ -118,11 +126,13 @@ impl fmt::Display for TaskSnapshot {
         for (i, on) in self.waiting_on.iter().enumerate() {
             f.write_str(if i == 0 { " " } else { " and " })?;
             match on {
-                WaitingOn::Io { token, read, peer } => {
+                WaitingOn::Io { token, read, peer, label } => {
                     let dir = if *read { "read" } else { "write" };
                     write!(f, "I/O {token} {dir}")?;
-                    if let Some(peer) = peer {
-                        write!(f, " ({peer})")?;
+                    match (label, peer) {
+                        (Some(label), _) => write!(f, " ({label})")?,
+                        (None, Some(peer)) => write!(f, " ({peer})")?,
+                        (None, None) => {}
                     }
                 }
                 WaitingOn::Timer { due_in } => write!(f, "a timer due in {due_in:.1?}")?,

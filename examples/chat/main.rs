@@ -131,7 +131,7 @@ async fn serve(args: Args) -> io::Result<()> {
     let login_timeout = Duration::try_from_secs_f64(args.login_timeout).unwrap_or(Duration::MAX);
     let limits = limits::Limits::new(login_timeout, args.max_per_ip);
     let ctx = Rc::new(Ctx::new(chat, max_message, args.rate, tls, limits));
-    reel::spawn(say_gathered_notices(ctx.clone(), notices_due));
+    reel::spawn_named("notices", say_gathered_notices(ctx.clone(), notices_due));
     let shared = ctx.clone();
     let mut options = ServerOptions::new().max_connections(max_conns);
     if ctx.tls.is_none() {

@@ -103,8 +103,9 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Starts the writer task for `write`; returns the outbox and the task.
-    pub fn start(write: WriteSide) -> (Outbox, WriterTask) {
+    /// Starts the writer task for `write` (named `writer PEER`); returns the
+    /// outbox and the task.
+    pub fn start(write: WriteSide, peer: std::net::SocketAddr) -> (Outbox, WriterTask) {
         let queue = Rc::new(RefCell::new(Queue {
             lines: VecDeque::new(),
             head_written: 0,
@@ -114,7 +115,7 @@ impl Outbox {
             senders: 1,
             gone: false,
         }));
-        let task = reel::spawn(write_out(queue.clone(), write));
+        let task = reel::spawn_named(&format!("writer {peer}"), write_out(queue.clone(), write));
         (Outbox { queue, kicked: Event::new() }, WriterTask(task))
     }
 

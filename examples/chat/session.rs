@@ -75,7 +75,7 @@ pub async fn serve(stream: TcpStream, peer: SocketAddr, ctx: Rc<Ctx>) {
     };
     let _live = ctx.sessions.enter();
     let answering = ctx.stop.enter();
-    let (outbox, writer) = Outbox::start(write);
+    let (outbox, writer) = Outbox::start(write, peer);
     let mut conn = Conn { reader: StreamReader::with_limit(read, LINE_LIMIT), outbox, owed: None };
     let session = ctx.chat.borrow_mut().new_session();
     log::info!("{peer} connected");

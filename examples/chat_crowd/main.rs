@@ -129,8 +129,12 @@ async fn one_round(addr: SocketAddr, args: &Args, round: usize) -> io::Result<(b
     let n = args.clients;
     let tally = Rc::new(Tally::new(n, round));
     let joining = Semaphore::new(args.parallel);
-    let handles: Vec<_> =
-        (0..n).map(|id| reel::spawn(client(addr, id, tally.clone(), joining.clone()))).collect();
+    let handles: Vec<_> = (0..n)
+        .map(|id| {
+            let joining = joining.clone();
+            reel::spawn_named(&format!("client {id}"), client(addr, id, tally.clone(), joining))
+        })
+        .collect();
     let limit = Duration::try_from_secs_f64(args.timeout).unwrap_or(Duration::MAX);
     let started = Instant::now();
     let mut finished = true;

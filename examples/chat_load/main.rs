@@ -134,8 +134,9 @@ async fn load(addr: SocketAddr, args: Args) -> Report {
         run.state.borrow_mut().end = Some(args.messages);
         run.end_known.set();
     }
-    let handles: Vec<_> =
-        (0..args.clients).map(|id| reel::spawn(client(addr, id, run.clone()))).collect();
+    let handles: Vec<_> = (0..args.clients)
+        .map(|id| reel::spawn_named(&format!("client {id}"), client(addr, id, run.clone())))
+        .collect();
 
     let give_up = origin + seconds(args.duration.unwrap_or(0.0)) + seconds(args.timeout);
     let mut report = Report { clients: args.clients, window, ..Report::default() };
@@ -173,7 +174,7 @@ async fn client(addr: SocketAddr, id: usize, run: Rc<Run>) -> io::Result<()> {
     let name = format!("load{}_{id}", std::process::id() % 100_000);
     write.write_all(format!("{name}\n").as_bytes()).await?;
 
-    let sender = reel::spawn(send(write, id, run.clone()));
+    let sender = reel::spawn_named(&format!("sender {id}"), send(write, id, run.clone()));
     let hello = format!("Hello, {name}!");
     let mut client = Receiver { run: &run, hello, joined: false, in_history: false, heard: 0 };
     // Until the run has started (every join heard) and this client has heard

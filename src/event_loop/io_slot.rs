@@ -11,6 +11,7 @@
 //! instructions a message under callgrind.
 
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::task::Waker;
 
 use mio::event::Event;
@@ -52,6 +53,10 @@ pub(crate) struct IoSlot {
     writer: Option<Waker>,
     /// The connection's peer, when it is one: for `reel::tasks()`.
     peer: Option<SocketAddr>,
+    /// What the registration is, when it is not a connection (`listener
+    /// 127.0.0.1:8888`, `signal pipe SIGINT`, `stdin`): for the trace, the
+    /// task table, the timeline and gdb.
+    label: Option<Rc<str>>,
 }
 
 impl IoSlot {
@@ -118,11 +123,30 @@ impl IoSlot {
         self.peer = Some(peer);
     }
 
+    pub(super) fn set_label(&mut self, label: Rc<str>) {
+        self.label = Some(label);
+    }
+
+    /// What the registration is, in parentheses after `I/O 4`: its label,
+    /// else its peer; `None` for an unnamed one.
+    pub(super) fn what(&self) -> Option<String> {
+        match (&self.label, self.peer) {
+            (Some(label), _) => Some(label.to_string()),
+            (None, Some(peer)) => Some(peer.to_string()),
+            (None, None) => None,
+        }
+    }
+
     /// The parked wakers: whether each waits to read, the peer, and the
     /// address of the waker's data, for `reel::tasks()`.
     pub(super) fn parked(&self) -> impl Iterator<Item = (bool, Option<SocketAddr>, usize)> + '_ {
         [(&self.reader, true), (&self.writer, false)]
             .into_iter()
             .filter_map(|(waker, read)| Some((read, self.peer, waker.as_ref()?.data() as usize)))
+    }
+
+    /// The label, for `reel::tasks()`.
+    pub(super) fn label(&self) -> Option<&Rc<str>> {
+        self.label.as_ref()
     }
 }

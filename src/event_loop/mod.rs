@@ -19,13 +19,16 @@
 //!
 //! What a first reading skips: `slow_poll` (the warning for a poll that held
 //! the loop too long), `panic` (how a task's panic becomes one log line),
-//! `task_rows` (the tasks as the task table sees them, and its counters) and
-//! `trace` (what `RUST_LOG=reel=trace` prints of each tick); the core calls
-//! them through named helpers. `io_slot` is one socket's readiness and wakers,
-//! read with `reactor`.
+//! `task_rows` and `io_rows` (the tasks and the registrations as the task
+//! table sees them, and their counters), `trace` (what `RUST_LOG=reel=trace`
+//! prints of each tick, and a registration's name), and `timeline`,
+//! `timeline_recorder` and `timeline_file` (what `REEL_TIMELINE=FILE`
+//! records, for Perfetto); the core calls them through named helpers.
+//! `io_slot` is one socket's readiness and wakers, read with `reactor`.
 
 pub(crate) mod context;
 pub(crate) mod executor;
+pub(crate) mod io_rows;
 pub(crate) mod io_slot;
 pub(crate) mod panic;
 pub(crate) mod reactor;
@@ -35,6 +38,9 @@ pub(crate) mod slow_poll;
 pub(crate) mod task;
 pub(crate) mod task_cell;
 pub(crate) mod task_rows;
+pub(crate) mod timeline;
+pub(crate) mod timeline_file;
+pub(crate) mod timeline_recorder;
 pub(crate) mod timers;
 pub(crate) mod trace;
 pub(crate) mod turn;

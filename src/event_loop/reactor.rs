@@ -27,7 +27,6 @@
 
 use std::cell::RefCell;
 use std::io;
-use std::net::SocketAddr;
 use std::task::Waker;
 use std::time::Duration;
 
@@ -37,6 +36,7 @@ use slab::Slab;
 
 pub(crate) use crate::event_loop::io_slot::Direction;
 use crate::event_loop::io_slot::IoSlot;
+use crate::event_loop::timeline;
 use crate::event_loop::trace;
 
 /// The token of the loop's cross-thread `mio::Waker`; slab keys never get here.
@@ -50,7 +50,8 @@ pub(crate) struct Dispatched {
     pub(crate) wakes: usize,
     /// True if the cross-thread waker rang: the inbox needs draining.
     pub(crate) remote_woken: bool,
-    /// " [token 3 r, token 5 rw]" when trace logging is on; empty otherwise.
+    /// " [I/O 3 r (listener 127.0.0.1:8888), I/O 5 rw (127.0.0.1:5000)]"
+    /// when trace logging is on; empty otherwise.
     pub(crate) summary: String,
 }
 
@@ -61,7 +62,7 @@ pub(crate) struct Reactor {
     /// Filled by `poll`, read by `dispatch`; reused every tick.
     events: RefCell<Events>,
     /// One slot per registered socket; the key is the socket's token.
-    slots: RefCell<Slab<IoSlot>>,
+    pub(super) slots: RefCell<Slab<IoSlot>>,
     /// Wakers taken by `dispatch`, woken once its borrows end; kept to reuse
     /// the allocation every tick.
     to_wake: RefCell<Vec<Waker>>,
@@ -107,17 +108,22 @@ impl Reactor {
     }
 
     /// Waits in `epoll_wait` for at most `timeout` (`None`: until an event).
-    /// EINTR (a signal arrived) counts as no events: the tick goes on and
-    /// the next one waits again.
-    pub(crate) fn poll(&self, timeout: Option<Duration>) {
+    /// EINTR (a signal arrived while it waited) counts as no events and
+    /// returns true: the tick goes on, and the signal's pipe, written by
+    /// the handler, is readable at the next wait.
+    pub(crate) fn poll(&self, timeout: Option<Duration>) -> bool {
         let mut events = self.events.borrow_mut();
         match self.poll.borrow_mut().poll(&mut events, timeout) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => events.clear(),
+            Ok(()) => false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                events.clear();
+                true
+            }
             Err(e) => {
                 // Only EBADF/EFAULT/EINVAL are left: a bug, not a peer's doing.
                 log::error!(target: "reel", "epoll_wait failed: {e}");
                 events.clear();
+                false
             }
         }
     }
@@ -130,10 +136,17 @@ impl Reactor {
         // The wakers are taken out of `to_wake` before any of them runs: a
         // waker may run any code, even code that ends up here again.
         let mut to_wake = std::mem::take(&mut *self.to_wake.borrow_mut());
-        let mut done = self.collect_wakes(&mut to_wake);
+        // What each waker is woken by, only while the timeline or the trace
+        // follows wakes (an empty Vec allocates nothing).
+        let mut causes = Vec::new();
+        let mut done = self.collect_wakes(&mut to_wake, &mut causes);
         done.wakes = to_wake.len();
-        for waker in to_wake.drain(..) {
-            crate::event_loop::panic::wake_guarded(waker, "an I/O event");
+        if causes.is_empty() {
+            for waker in to_wake.drain(..) {
+                crate::event_loop::panic::wake_guarded(waker, "an I/O event");
+            }
+        } else {
+            trace::wake_telling_why(&mut to_wake, causes);
         }
         // Given back empty, so the next tick reuses the allocation.
         *self.to_wake.borrow_mut() = to_wake;
@@ -141,17 +154,23 @@ impl Reactor {
     }
 
     /// `dispatch`'s first half: readiness bits from events, and the wakers
-    /// parked for the directions that became ready.
-    fn collect_wakes(&self, to_wake: &mut Vec<Waker>) -> Dispatched {
+    /// parked for the directions that became ready (while wakes are
+    /// followed, with what woke each in `causes`).
+    fn collect_wakes(&self, to_wake: &mut Vec<Waker>, causes: &mut Vec<String>) -> Dispatched {
         let events = self.events.borrow();
         let mut slots = self.slots.borrow_mut();
-        let tracing = trace::enabled();
+        // Followed while the timeline or the trace is on (the trace turns
+        // `watching` on for its tick).
+        let watching = timeline::watching();
         let mut done =
             Dispatched { events: 0, wakes: 0, remote_woken: false, summary: String::new() };
         for event in events.iter() {
             done.events += 1;
             if event.token() == WAKE_TOKEN {
                 done.remote_woken = true;
+                if watching {
+                    trace::note_event(&mut done.summary, "the cross-thread waker", "r", None);
+                }
                 continue;
             }
             // Defensive: nothing runs between `poll` and here, so every token
@@ -159,9 +178,11 @@ impl Reactor {
             let Some(slot) = slots.get_mut(event.token().0) else {
                 continue;
             };
+            let before = to_wake.len();
             let dirs = slot.take_event(event, to_wake);
-            if tracing {
-                trace::note_event(&mut done.summary, event.token().0, dirs);
+            if watching {
+                let woke = to_wake.len() - before;
+                trace::note_wakes(&mut done.summary, causes, (event.token().0, dirs, woke), slot);
             }
         }
         trace::end_events(&mut done.summary);
@@ -224,30 +245,6 @@ impl Reactor {
         if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
             slot.clear(dir);
         }
-    }
-
-    /// Notes the peer of the connection registered at `token`.
-    pub(crate) fn set_peer(&self, token: usize, peer: SocketAddr) {
-        if let Some(slot) = self.slots.borrow_mut().get_mut(token) {
-            slot.set_peer(peer);
-        }
-    }
-
-    /// Every parked waker: its socket's token, whether it waits to read,
-    /// the peer, and the address of the waker's data, for `reel::tasks()`
-    /// to match against the tasks; not on any hot path.
-    pub(crate) fn parked(&self) -> Vec<(usize, bool, Option<SocketAddr>, usize)> {
-        let slots = self.slots.borrow();
-        let mut parked = Vec::new();
-        for (token, slot) in slots.iter() {
-            parked.extend(slot.parked().map(|(read, peer, data)| (token, read, peer, data)));
-        }
-        parked
-    }
-
-    /// Number of registered sockets.
-    pub(crate) fn len(&self) -> usize {
-        self.slots.borrow().len()
     }
 }
 

@@ -171,6 +171,13 @@ impl Registration {
         self.core.reactor.set_peer(self.token, peer);
     }
 
+    /// Names the registration where it is not a connection (`listener
+    /// 127.0.0.1:8888`, `signal pipe SIGINT`): the trace, the task table,
+    /// the timeline and gdb show it after `I/O 4`.
+    pub(crate) fn set_label(&self, label: &str) {
+        self.core.reactor.set_label(self.token, Rc::from(label));
+    }
+
     /// Removes `source` from the reactor and frees the slot.
     pub(crate) fn deregister(&self, source: &mut impl Source) {
         self.core.reactor.deregister(self.token, source);

@@ -11,12 +11,14 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use crate::event_loop::context::{Core, enter, polling_task, try_core, with_core};
 use crate::event_loop::executor::Executor;
 use crate::event_loop::reactor::Reactor;
+use crate::event_loop::timeline::{self, Marks, TickFacts};
 use crate::event_loop::timers::Timers;
 use crate::event_loop::trace;
 
@@ -25,11 +27,18 @@ use crate::event_loop::trace;
 pub struct Builder {
     slow_callback_duration: Option<Duration>,
     events_capacity: usize,
+    timeline: Option<PathBuf>,
+    timeline_limit: Option<u64>,
 }
 
 impl Default for Builder {
     fn default() -> Self {
-        Builder { slow_callback_duration: Some(Duration::from_millis(100)), events_capacity: 1024 }
+        Builder {
+            slow_callback_duration: Some(Duration::from_millis(100)),
+            events_capacity: 1024,
+            timeline: None,
+            timeline_limit: None,
+        }
     }
 }
 
@@ -52,6 +61,27 @@ impl Builder {
     /// How many readiness events one `epoll_wait` may return (default 1024).
     pub fn events_capacity(mut self, capacity: usize) -> Self {
         self.events_capacity = capacity.max(1);
+        self
+    }
+
+    /// Records the loop's timeline into `path`: the Chrome trace-event
+    /// format (JSON) that Perfetto (ui.perfetto.dev) and `chrome://tracing`
+    /// open, with each tick's phases, each poll, an arrow from what woke a
+    /// task to its poll, and the tasks ready and alive. The environment
+    /// variable `REEL_TIMELINE=FILE` does the same for every loop. The loops
+    /// of one process share the file, a track each; it is written at the
+    /// end of `run`, on a stop signal (`reel::signal::stop_signal`), and
+    /// every megabyte, and is valid JSON after each write.
+    pub fn timeline(mut self, path: impl Into<PathBuf>) -> Self {
+        self.timeline = Some(path.into());
+        self
+    }
+
+    /// Caps the timeline file's events at `bytes` (default 64 MiB, or
+    /// `REEL_TIMELINE_LIMIT_MB`); past it, recording stops, the file's last
+    /// event says why, and one warning is logged.
+    pub fn timeline_limit(mut self, bytes: u64) -> Self {
+        self.timeline_limit = Some(bytes);
         self
     }
 
@@ -78,6 +108,7 @@ impl Builder {
         });
         // Cleared even if `run_until_complete` unwinds.
         let _entered = enter(&core);
+        let _recording = timeline::record(self.timeline, self.timeline_limit);
         run_until_complete(&core, future)
     }
 }
@@ -131,6 +162,8 @@ fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Out
 fn run_once(core: &Core) {
     let tick = core.tick.get() + 1;
     core.tick.set(tick);
+    // The timeline's marks: one branch per phase while it is off.
+    let mut marks = Marks::begin(tick, trace::enabled());
 
     // 1. How long may we sleep in the kernel?
     let timeout = if core.executor.has_ready() {
@@ -142,22 +175,38 @@ fn run_once(core: &Core) {
     };
 
     // 2. Wait for I/O (the loop's only blocking call), then read the clock once.
-    core.reactor.poll(timeout);
+    let interrupted = core.reactor.poll(timeout);
     core.now.set(Instant::now());
+    marks.phase_done();
 
     // 3. Turn readiness events into task wakes.
     let dispatched = core.reactor.dispatch();
     let remote = if dispatched.remote_woken { core.executor.drain_remote() } else { 0 };
-    trace::io(tick, timeout, dispatched.events, &dispatched.summary, dispatched.wakes, remote);
+    let io = (dispatched.events, dispatched.summary.as_str(), dispatched.wakes);
+    trace::io(tick, timeout, interrupted, io, remote);
+    marks.phase_done();
 
     // 4. Wake the sleepers whose deadline has passed.
     let fired = core.timers.fire_expired(core.now());
     trace::timers(tick, fired);
+    marks.phase_done();
 
     // 5. Run the tasks that are ready now; the only place futures are polled.
     let mut names = String::new();
     let ran = core.executor.run_ready(trace::enabled().then_some(&mut names));
     trace::ran(tick, ran, &names, || core.executor.ready_len());
+    marks.phase_done();
+    timeline::tick(&marks, || TickFacts {
+        timeout,
+        interrupted,
+        events: dispatched.events,
+        wakes: dispatched.wakes,
+        remote,
+        fired,
+        polled: ran,
+        ready: core.executor.ready_len(),
+        alive: core.executor.len(),
+    });
 }
 
 /// A snapshot of the running loop's bookkeeping; see [`stats`].

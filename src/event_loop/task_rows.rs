@@ -6,7 +6,10 @@
 //! asyncio counterpart: `asyncio.all_tasks()` and `asyncio.current_task()`.
 
 use crate::event_loop::executor::{Executor, Task};
-use crate::event_loop::task::{TaskId, TaskName, TaskState};
+use slab::Slab;
+
+use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
+use crate::event_loop::timeline::{self, Cause};
 
 /// One task as `reel::tasks()` sees it: read from the slab on demand.
 pub(crate) struct Row {
@@ -69,6 +72,44 @@ impl Executor {
     /// Tasks alive, for `stats()`.
     pub(crate) fn len(&self) -> usize {
         self.tasks.borrow().len()
+    }
+}
+
+impl Executor {
+    /// `poll_task` while the timeline records: the poll's slice, and the
+    /// end of the arrow from what woke the task.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn poll_on_timeline(
+        &self,
+        task_ref: TaskRef,
+        started: u64,
+    ) -> (Option<TaskName>, u64) {
+        let mark = timeline::poll_begins(task_ref.id);
+        let (name, now) = self.poll_task(task_ref, started);
+        timeline::polled(mark, task_ref.id, name.as_deref().map_or("unnamed", String::as_str));
+        (name, now)
+    }
+
+    /// A task was just queued, while the timeline or the trace follows
+    /// wakes: tells the timeline what woke it (the task being polled, else
+    /// the phase's cause), with both tasks' names.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn note_wake(&self, tasks: &Slab<Task>, woken: TaskRef) {
+        fn name_of(task: &Task) -> &str {
+            task.name.as_deref().map_or("unnamed", String::as_str)
+        }
+        let by = match self.current.get() {
+            Some(by) => match tasks.get(by.key).filter(|t| t.id == by.id) {
+                Some(task) => Cause::Task(by.id, name_of(task).to_owned()),
+                None => Cause::Task(by.id, "unnamed".to_owned()),
+            },
+            None => timeline::cause(),
+        };
+        if let Some(task) = tasks.get(woken.key) {
+            timeline::woken(woken.id, name_of(task), &by, task.polls == 0);
+        }
     }
 }
 

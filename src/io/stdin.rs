@@ -81,7 +81,10 @@ impl Stdin {
     pub fn new() -> io::Result<Stdin> {
         let flags = get_flags().map_err(|e| context("fd 0 is not open", e))?;
         let registration = match Registration::new(&mut SourceFd(&FD), "reel::io::Stdin") {
-            Ok(registration) => registration,
+            Ok(registration) => {
+                registration.set_label("stdin");
+                registration
+            }
             // epoll says EPERM for a file; kqueue may say EINVAL for a device
             // it cannot watch (macOS: some character devices).
             Err(e) if matches!(e.raw_os_error(), Some(libc::EPERM | libc::EINVAL)) => {

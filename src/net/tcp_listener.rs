@@ -64,6 +64,10 @@ impl TcpListener {
         listener.set_nonblocking(true)?;
         let mut io = mio::net::TcpListener::from_std(listener);
         let registration = Registration::new(&mut io, "TcpListener::bind")?;
+        match io.local_addr() {
+            Ok(addr) => registration.set_label(&format!("listener {addr}")),
+            Err(_) => registration.set_label("listener"),
+        }
         Ok(TcpListener { io, registration })
     }
 

@@ -73,6 +73,10 @@ impl UdpSocket {
 
     fn from_mio(mut io: mio::net::UdpSocket) -> io::Result<UdpSocket> {
         let registration = Registration::new(&mut io, "UdpSocket")?;
+        match io.local_addr() {
+            Ok(addr) => registration.set_label(&format!("UDP {addr}")),
+            Err(_) => registration.set_label("UDP"),
+        }
         Ok(UdpSocket { io, registration })
     }
 

@@ -66,6 +66,10 @@ impl UnixListener {
 
     fn from_mio(mut io: mio::net::UnixListener) -> io::Result<UnixListener> {
         let registration = Registration::new(&mut io, "UnixListener::bind")?;
+        match io.local_addr().ok().and_then(|a| a.as_pathname().map(|p| p.display().to_string())) {
+            Some(path) => registration.set_label(&format!("unix listener {path}")),
+            None => registration.set_label("unix listener"),
+        }
         Ok(UnixListener { io, registration })
     }
 

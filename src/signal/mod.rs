@@ -156,6 +156,7 @@ pub struct Signals {
 pub fn signal(kind: SignalKind) -> io::Result<Signals> {
     let listener = sys::listen(kind.as_raw())?;
     let registration = Registration::new(&mut SourceFd(&listener.read_fd()), "reel::signal")?;
+    registration.set_label(&format!("signal pipe {kind}"));
     let seen = listener.arrivals();
     Ok(Signals { kind, seen, listener, registration })
 }
@@ -257,9 +258,17 @@ pub fn interrupt_or_terminate() -> io::Result<impl Future<Output = SignalKind>> 
 /// What a server stops gracefully on: SIGINT (Ctrl-C), SIGTERM (`kill`)
 /// or SIGHUP (its terminal closed), whichever comes first. A server that
 /// promises to lose nothing handles the hangup too, rather than die of it
-/// with every request in flight. Panics outside a running loop.
+/// with every request in flight. When it arrives, the loop's timeline
+/// (`REEL_TIMELINE`) is written out, in case the stop never finishes.
+/// Panics outside a running loop.
 pub fn stop_signal() -> io::Result<impl Future<Output = SignalKind>> {
-    any_of(&[SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()])
+    let arrival =
+        any_of(&[SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()])?;
+    Ok(async move {
+        let kind = arrival.await;
+        crate::event_loop::timeline::flush();
+        kind
+    })
 }
 
 #[cfg(test)]
