@@ -100,6 +100,8 @@
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.
 
 #![deny(unsafe_code)]
+// gdb that speaks reel (DESIGN.md, "Watch it in gdb"): printers and `reel-tasks`.
+#![debugger_visualizer(gdb_script_file = "gdb/reel.py")]
 #![warn(missing_docs)]
 
 mod blocking;

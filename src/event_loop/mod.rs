@@ -27,6 +27,7 @@
 //! `io_slot` is one socket's readiness and wakers, read with `reactor`.
 
 pub(crate) mod context;
+pub(crate) mod debugger;
 pub(crate) mod executor;
 pub(crate) mod io_rows;
 pub(crate) mod io_slot;

@@ -108,6 +108,7 @@ impl Builder {
         });
         // Cleared even if `run_until_complete` unwinds.
         let _entered = enter(&core);
+        let _shown = crate::event_loop::debugger::show(&core);
         let _recording = timeline::record(self.timeline, self.timeline_limit);
         run_until_complete(&core, future)
     }

@@ -12,6 +12,7 @@
 
 #![allow(unsafe_code)]
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::event_loop::task::TaskId;
@@ -23,13 +24,16 @@ use crate::event_loop::task::TaskId;
 /// when nothing is configured (`log`'s level stays `Off` until someone sets
 /// up logging; `Builder::slow_callback_duration(None)` turns the check off).
 /// Under a debugger a breakpoint inside the poll makes it look slow, so then
-/// the warning says so.
+/// the warning says so once, and stays quiet while a debugger is attached
+/// (every `continue` after a stop would otherwise warn again).
 pub(crate) fn warn_slow(task: TaskId, name: Option<&str>, took: Duration) {
     let name = name.unwrap_or("unnamed");
     let traced = match tracer_pid() {
-        Some(pid) => {
-            format!(" (a debugger is attached, TracerPid {pid}: a breakpoint may have stopped it)")
-        }
+        Some(_) if DEBUGGER_TOLD.swap(true, Ordering::Relaxed) => return,
+        Some(pid) => format!(
+            " (a debugger is attached, TracerPid {pid}: a breakpoint may have stopped it; \
+             no more of these while it is)"
+        ),
         None => String::new(),
     };
     let line = format!(
@@ -42,6 +46,9 @@ pub(crate) fn warn_slow(task: TaskId, name: Option<&str>, took: Duration) {
         log::warn!(target: "reel", "{line}");
     }
 }
+
+/// Set once the warning has said that a debugger is attached.
+static DEBUGGER_TOLD: AtomicBool = AtomicBool::new(false);
 
 /// The process tracing this one (gdb, strace), from `/proc/self/status`;
 /// `None` if none is, or where there is no such file (not Linux).

@@ -42,10 +42,10 @@ fn breakpoints() -> Vec<String> {
 fn lines(stream: impl Read + Send + 'static) -> Receiver<String> {
     let (tx, rx) = mpsc::channel();
     thread::spawn(move || {
+        // Read to the end even once nobody listens: a closed pipe would
+        // kill gdb with SIGPIPE.
         for line in BufReader::new(stream).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
+            let _ = tx.send(line);
         }
     });
     rx
@@ -87,21 +87,17 @@ impl Drop for Gdb {
     }
 }
 
-#[test]
-fn the_walkthrough_s_breakpoints_are_hit_in_the_order_design_md_gives() {
-    let targets = breakpoints();
-    let mut script = String::from("set pagination off\nset confirm off\n");
-    for target in &targets {
-        script.push_str(&format!(
-            "break {target}\ncommands\nsilent\nprintf \"REEL-STOP {target}\\n\"\ncontinue\nend\n"
-        ));
-    }
-    script.push_str("run\n");
-    let path = std::env::temp_dir().join(format!("reel-gdb-{}.gdb", std::process::id()));
+/// gdb in batch mode on the debug echo example, running `script`; its
+/// stdout as lines. The binary's own gdb script (src/gdb/reel.py, embedded
+/// by `#![debugger_visualizer]`) loads once the safe path allows it.
+fn gdb_on_echo(script: &str, name: &str) -> (Gdb, Receiver<String>, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("reel-gdb-{}-{name}.gdb", std::process::id()));
     std::fs::write(&path, script).expect("the gdb script");
     let echo = example_binary("echo");
     let spawned = Command::new("gdb")
-        .args(["-batch", "-nx", "-x"])
+        .args(["-batch", "-nx", "-iex"])
+        .arg(format!("add-auto-load-safe-path {}", echo.display()))
+        .arg("-x")
         .arg(&path)
         .arg("--args")
         .arg(&echo)
@@ -114,18 +110,35 @@ fn the_walkthrough_s_breakpoints_are_hit_in_the_order_design_md_gives() {
     let mut gdb = Gdb(spawned.expect("gdb is installed (.ci/run installs it)"));
     let out = lines(gdb.0.stdout.take().expect("stdout"));
     let _err = lines(gdb.0.stderr.take().expect("stderr"));
-    let mut seen = Vec::new();
-    let listening = wait_for(&out, &mut seen, |l| l.starts_with("listening on "));
-    let addr = listening.trim_start_matches("listening on ").to_string();
-    let start = seen.len();
+    (gdb, out, path)
+}
 
-    let mut client = TcpStream::connect(&addr).expect("connect");
+/// One echo round trip through the server at `addr` (every stop slows it).
+fn round_trip(addr: &str) {
+    let mut client = TcpStream::connect(addr).expect("connect");
     client.set_read_timeout(Some(GDB_DEADLINE)).expect("timeout");
     client.write_all(b"ping\n").expect("send");
     let mut echo_back = [0u8; 5];
     client.read_exact(&mut echo_back).expect("the echo, through every breakpoint");
     assert_eq!(&echo_back, b"ping\n");
-    drop(client);
+}
+
+#[test]
+fn the_walkthrough_s_breakpoints_are_hit_in_the_order_design_md_gives() {
+    let targets = breakpoints();
+    let mut script = String::from("set pagination off\nset confirm off\n");
+    for target in &targets {
+        script.push_str(&format!(
+            "break {target}\ncommands\nsilent\nprintf \"REEL-STOP {target}\\n\"\ncontinue\nend\n"
+        ));
+    }
+    script.push_str("run\n");
+    let (_gdb, out, path) = gdb_on_echo(&script, "order");
+    let mut seen = Vec::new();
+    let listening = wait_for(&out, &mut seen, |l| l.starts_with("listening on "));
+    let addr = listening.trim_start_matches("listening on ").to_string();
+    let start = seen.len();
+    round_trip(&addr);
 
     // The stops up to the client's reads and writes (accept, read, write):
     // four `io_attempt`s at least after the listener's line.
@@ -152,5 +165,41 @@ fn the_walkthrough_s_breakpoints_are_hit_in_the_order_design_md_gives() {
             pair[0]
         );
     }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// DESIGN.md's printers and `reel-tasks`: at each stop of one echo round
+/// trip, the executor, the task polled, the timers and the I/O slot print
+/// in reel's words, and the task table comes out of the stopped process.
+#[test]
+fn the_printers_and_reel_tasks_speak_reel() {
+    let script = "set pagination off\nset confirm off\n\
+        break reel::event_loop::executor::Executor::poll_task\n\
+        commands\nsilent\np task_ref\np *self\ncontinue\nend\n\
+        break reel::event_loop::timers::Timers::fire_expired\n\
+        commands\nsilent\np *self\ncontinue\nend\n\
+        break reel::event_loop::reactor::io_attempt\n\
+        commands\nsilent\nup\np *slot\nreel-tasks\ncontinue\nend\nrun\n";
+    let (_gdb, out, path) = gdb_on_echo(script, "printers");
+    let mut seen = Vec::new();
+    let listening = wait_for(&out, &mut seen, |l| l.starts_with("listening on "));
+    let addr = listening.trim_start_matches("listening on ").to_string();
+    round_trip(&addr);
+    // The handler's read: its slot, its timer, the table with its wait.
+    let handler = wait_for(&out, &mut seen, |l| l.contains(r#"= task 4 "handler 127.0.0.1:"#));
+    assert!(handler.contains("(slab key 3)"), "a TaskRef names its task: {handler}");
+    wait_for(&out, &mut seen, |l| l.contains("= readable | writable, peer 127.0.0.1:"));
+    let table = wait_for(&out, &mut seen, |l| l.starts_with("  task 4 (handler 127.0.0.1:"));
+    assert!(table.contains(" running") || table.contains(" waiting"), "{table}");
+    let timer = wait_for(&out, &mut seen, |l| l.contains("1 timers = {due in "));
+    assert!(timer.contains(r#" s -> task 4 "handler 127.0.0.1:"#), "{timer}");
+    let text = seen.join("\n");
+    assert!(text.contains("= readable, listener 127.0.0.1:"), "the listener's slot: {text}");
+    assert!(
+        text.contains("  task 1 (main) waiting on I/O 0 read (signal pipe SIGINT)"),
+        "reel-tasks names the signal pipes: {text}"
+    );
+    assert!(text.contains(r#"executor: ready ["#), "the executor: {text}");
+    assert!(text.contains(r#"[0] = task 1 "main" waiting"#), "a task slot: {text}");
     let _ = std::fs::remove_file(&path);
 }
