@@ -115,6 +115,7 @@ pub mod signal;
 pub mod stream;
 pub mod sync;
 mod task_group;
+mod task_tree;
 pub mod tasks;
 pub mod time;
 #[cfg(feature = "tls")]
@@ -130,7 +131,8 @@ pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
 pub use memory::release_free_memory;
 pub use stream::{open_connection, open_unix_connection, start_server};
 pub use task_group::{GroupError, TaskGroup};
-pub use tasks::{print_tasks_on, tasks};
+pub use task_tree::print_tasks_on;
+pub use tasks::tasks;
 pub use time::{sleep, sleep_until, timeout};
 
 /// The README's Rust code, compiled (and the blocks not marked `no_run`

@@ -4,25 +4,28 @@
 //!
 //! # Implementation
 //!
-//! Nothing is recorded for this on the hot path beyond two counters the
-//! executor updates where it holds the task's slot anyway (polls, and time
-//! in poll on the coarse clock it reads for the slow-poll check). What a
-//! task waits on is found when asked: every waker parked in the reactor's
-//! slots and in the timers is matched, by the address of its data, against
-//! each task's own waker. A task whose waker is parked elsewhere (a channel,
-//! an event, a join handle, a combinator's own waker) waits on "other".
+//! Little is recorded for this on the hot path, all where the executor
+//! holds the task's slot anyway: two counters (polls, and time in poll on
+//! the coarse clock it reads for the slow-poll check), the call site its
+//! last poll stopped at (await_site.rs), and who spawned it. A `JoinHandle`
+//! or `TaskGroup` that returns `Pending` notes its awaiter. What a task
+//! waits on is found when asked: every waker parked in the reactor's slots
+//! and in the timers is matched, by the address of its data, against each
+//! task's own waker; a task awaiting another's handle waits on that task;
+//! a waker parked anywhere else (a channel, an event, a lock, a
+//! combinator's own waker) is "something else". A waiting task whose waker
+//! has no clone outside its slot can never be woken: `wakeable` is false.
+//! task_tree.rs prints the table as a tree.
 
 use std::fmt;
-use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::panic::Location;
 use std::time::{Duration, Instant};
 
-use crate::event_loop::context::JoinHandle;
 use crate::event_loop::context::with_core;
 use crate::event_loop::slow_poll::coarse_nanos;
 use crate::event_loop::task::TaskId;
 pub use crate::event_loop::task::TaskState;
-use crate::signal::{SignalKind, signal};
 
 /// One live task, as [`tasks`] saw it.
 #[derive(Debug, Clone)]
@@ -42,6 +45,18 @@ pub struct TaskSnapshot {
     pub busy: Duration,
     /// How long ago it was spawned.
     pub age: Duration,
+    /// Where its last poll left it waiting: the line of its own code that
+    /// awaited a reel future (a read, a sleep, a lock), when one did.
+    pub waiting_at: Option<&'static Location<'static>>,
+    /// The task awaiting this one, through its `JoinHandle` or its
+    /// `TaskGroup`, while one does.
+    pub awaited_by: Option<TaskId>,
+    /// The task that spawned it (a server's accept task, for a handler).
+    pub spawned_by: Option<TaskId>,
+    /// False when it is waiting and no waker of it is held anywhere but by
+    /// the executor: nothing can wake it (a `poll` that returned `Pending`
+    /// without keeping `cx.waker()`).
+    pub wakeable: bool,
 }
 
 /// Something a waiting task waits on.
@@ -65,7 +80,9 @@ pub enum WaitingOn {
         /// How long until it fires (zero if due).
         due_in: Duration,
     },
-    /// Something else: a channel, an event, a join handle, a lock.
+    /// Another task, through its `JoinHandle` or its `TaskGroup`.
+    Task(TaskId),
+    /// Something else: a channel, an event, a lock, a queue.
     Other,
 }
 
@@ -76,6 +93,9 @@ pub fn tasks() -> Vec<TaskSnapshot> {
         let rows = core.executor.rows();
         let sockets = core.reactor.parked();
         let timers = core.timers.parked();
+        // (awaited task, awaiting task), to say what a join waits on.
+        let awaited: Vec<(TaskId, TaskId)> =
+            rows.iter().filter_map(|row| Some((row.id, row.awaited_by?))).collect();
         let (now, clock) = (Instant::now(), coarse_nanos());
         let snapshot = |row: crate::event_loop::task_rows::Row| {
             let state = row.state;
@@ -96,6 +116,10 @@ pub fn tasks() -> Vec<TaskSnapshot> {
                     .map(|t| WaitingOn::Timer { due_in: t.0.saturating_duration_since(now) }),
             );
             if state == TaskState::Waiting && waiting_on.is_empty() {
+                waiting_on
+                    .extend(awaited.iter().filter(|a| a.1 == row.id).map(|a| WaitingOn::Task(a.0)));
+            }
+            if state == TaskState::Waiting && waiting_on.is_empty() {
                 waiting_on.push(WaitingOn::Other);
             }
             TaskSnapshot {
@@ -106,6 +130,10 @@ pub fn tasks() -> Vec<TaskSnapshot> {
                 polls: row.polls,
                 busy: Duration::from_nanos(row.busy),
                 age: Duration::from_nanos(clock.saturating_sub(row.born)),
+                waiting_at: row.waiting_at,
+                awaited_by: row.awaited_by,
+                spawned_by: row.spawned_by,
+                wakeable: row.wakeable,
             }
         };
         rows.into_iter().map(snapshot).collect()
@@ -113,31 +141,28 @@ pub fn tasks() -> Vec<TaskSnapshot> {
 }
 
 impl fmt::Display for TaskSnapshot {
-    /// One line: `task 7 (handler 127.0.0.1:5000) waiting on I/O 3 read
-    /// (127.0.0.1:5000), 12 polls, 0.4 ms busy, age 2.1 s`.
+    /// One line: `task 7 (handler 127.0.0.1:5000) waiting on I/O 5 read
+    /// (127.0.0.1:5000) at examples/echo/plain.rs:36, 12 polls, 0.4 ms
+    /// busy, age 2.1 s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.name.as_deref().unwrap_or("unnamed");
-        let state = match self.state {
-            TaskState::Ready => "ready",
-            TaskState::Running => "running",
-            TaskState::Waiting => "waiting on",
-        };
-        write!(f, "task {} ({name}) {state}", self.id)?;
-        for (i, on) in self.waiting_on.iter().enumerate() {
-            f.write_str(if i == 0 { " " } else { " and " })?;
-            match on {
-                WaitingOn::Io { token, read, peer, label } => {
-                    let dir = if *read { "read" } else { "write" };
-                    write!(f, "I/O {token} {dir}")?;
-                    match (label, peer) {
-                        (Some(label), _) => write!(f, " ({label})")?,
-                        (None, Some(peer)) => write!(f, " ({peer})")?,
-                        (None, None) => {}
-                    }
-                }
-                WaitingOn::Timer { due_in } => write!(f, "a timer due in {due_in:.1?}")?,
-                WaitingOn::Other => f.write_str("something else")?,
+        write!(f, "task {} ({name}) ", self.id)?;
+        match self.state {
+            TaskState::Ready => f.write_str("ready")?,
+            TaskState::Running => f.write_str("running")?,
+            TaskState::Waiting if !self.wakeable => {
+                f.write_str("pending, and no waker is held: nothing can wake it")?
             }
+            TaskState::Waiting => {
+                f.write_str("waiting on")?;
+                for (i, on) in self.waiting_on.iter().enumerate() {
+                    f.write_str(if i == 0 { " " } else { " and " })?;
+                    on.fmt(f)?;
+                }
+            }
+        }
+        if let Some(at) = self.waiting_at.filter(|_| self.state == TaskState::Waiting) {
+            write!(f, " at {}:{}", at.file(), at.line())?;
         }
         let busy = self.busy.as_secs_f64() * 1000.0;
         let age = self.age.as_secs_f64();
@@ -145,23 +170,23 @@ impl fmt::Display for TaskSnapshot {
     }
 }
 
-/// Prints [`tasks`] to stderr, a line each, whenever `kind` arrives (a
-/// server's `kill -USR1 PID`, as Python's `faulthandler` dumps threads on a
-/// signal). The task it spawns runs until cancelled; dropping the handle
-/// leaves it running, as with any task.
-pub fn print_tasks_on(kind: SignalKind) -> io::Result<JoinHandle<()>> {
-    let mut arrivals = signal(kind)?;
-    Ok(crate::event_loop::context::spawn_named("task table", async move {
-        while arrivals.recv().await.is_some() {
-            let table = tasks();
-            let thread = std::thread::current();
-            let thread = thread.name().unwrap_or("unnamed");
-            let mut out = format!("reel: {} tasks on thread {thread}:\n", table.len());
-            for task in &table {
-                out.push_str(&format!("  {task}\n"));
+impl fmt::Display for WaitingOn {
+    /// `I/O 5 read (127.0.0.1:5000)`, `a timer due in 59.6s`, `task 9`,
+    /// `something else`: the words of the trace, the timeline and gdb.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WaitingOn::Io { token, read, peer, label } => {
+                let dir = if *read { "read" } else { "write" };
+                write!(f, "I/O {token} {dir}")?;
+                match (label, peer) {
+                    (Some(label), _) => write!(f, " ({label})"),
+                    (None, Some(peer)) => write!(f, " ({peer})"),
+                    (None, None) => Ok(()),
+                }
             }
-            // One write, so that the tables of several loops do not mix.
-            let _ = io::stderr().write_all(out.as_bytes());
+            WaitingOn::Timer { due_in } => write!(f, "a timer due in {due_in:.1?}"),
+            WaitingOn::Task(id) => write!(f, "task {id}"),
+            WaitingOn::Other => f.write_str("something else"),
         }
-    }))
+    }
 }

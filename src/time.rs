@@ -11,11 +11,13 @@
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use crate::event_loop::await_site::{Site, note, traced};
 use crate::event_loop::context::{try_core, with_core};
 
 /// The loop's clock: the time read once per tick, right after `epoll_wait`
@@ -30,6 +32,7 @@ pub fn now() -> Instant {
 /// Waits until `duration` has passed (asyncio: `await asyncio.sleep(secs)`).
 ///
 /// Panics when called outside a running loop.
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let deadline = Instant::now().checked_add(duration).unwrap_or_else(far_future);
     sleep_until(deadline)
@@ -38,9 +41,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Waits until `deadline` (asyncio: `loop.call_at`, as a future).
 ///
 /// Panics when called outside a running loop.
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     with_core("reel::sleep", |_| ());
-    Sleep { deadline, id: None, parked: None, _loop_bound: PhantomData }
+    let at = Location::caller();
+    Sleep { deadline, id: None, parked: None, at, _loop_bound: PhantomData }
 }
 
 /// About thirty years from now: "never", for durations that overflow.
@@ -58,6 +63,8 @@ pub struct Sleep {
     /// The waker parked in that entry. A re-poll by the same task before the
     /// deadline then needs no timer lookup: the common case in a `select`.
     parked: Option<Waker>,
+    /// Where it was awaited, for the task table (await_site.rs).
+    at: Site,
     /// Timer entries belong to one loop's thread, so a `Sleep` stays there.
     _loop_bound: PhantomData<Rc<()>>,
 }
@@ -89,6 +96,15 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let at = self.at;
+        note(at, self.poll_sleep(cx))
+    }
+}
+
+impl Sleep {
+    /// `poll`, less the note of where it waits.
+    #[inline(always)]
+    fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         with_core("Sleep::poll", |core| {
             if let Some(id) = self.id {
                 // `fire_expired` removes exactly the entries due at the loop's
@@ -151,16 +167,24 @@ impl From<Elapsed> for std::io::Error {
 ///
 /// The future is polled before the clock is checked, so one that is ready at
 /// once succeeds even with a zero duration. Panics outside a running loop.
-pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
-    within(sleep(duration), future).await
+#[track_caller]
+pub fn timeout<F: Future>(
+    duration: Duration,
+    future: F,
+) -> impl Future<Output = Result<F::Output, Elapsed>> {
+    traced!(async move { within(sleep(duration), future).await })
 }
 
 /// Runs `future` until the loop's clock reaches `deadline`; if it does
 /// first, drops it and returns `Err(Elapsed)` (asyncio: `asyncio.timeout_at`,
 /// with the loop's `time()`). A deadline already past still lets a future
 /// that is ready at once succeed. Panics outside a running loop.
-pub async fn timeout_at<F: Future>(deadline: Instant, future: F) -> Result<F::Output, Elapsed> {
-    within(sleep_until(deadline), future).await
+#[track_caller]
+pub fn timeout_at<F: Future>(
+    deadline: Instant,
+    future: F,
+) -> impl Future<Output = Result<F::Output, Elapsed>> {
+    traced!(async move { within(sleep_until(deadline), future).await })
 }
 
 /// The future's output, or `Elapsed` once `timer` fires first.
@@ -202,8 +226,10 @@ impl Interval {
     /// Ticks are `period` apart. If the loop falls behind by more than a
     /// period, missed ticks are skipped rather than fired in a burst: the next
     /// one is scheduled a period after now.
-    pub async fn tick(&mut self) -> Instant {
-        poll_fn(|cx| self.poll_tick(cx)).await
+    #[track_caller]
+    pub fn tick(&mut self) -> impl Future<Output = Instant> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_tick(cx)))
     }
 
     /// The poll behind [`tick`](Self::tick), for hand-written futures.

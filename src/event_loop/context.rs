@@ -127,7 +127,7 @@ impl Drop for Entered {
 /// Panics when no loop runs on this thread.
 pub fn spawn<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
     let (task, cell) = with_core("reel::spawn", |core| core.executor.spawn(None, future));
-    JoinHandle { cell, task }
+    JoinHandle { cell, task, awaited: Cell::new(false) }
 }
 
 /// [`spawn`] with a name that logs and [`current_task`] show
@@ -136,7 +136,7 @@ pub fn spawn_named<F: Future + 'static>(name: &str, future: F) -> JoinHandle<F::
     let name = Rc::new(name.to_owned());
     let (task, cell) =
         with_core("reel::spawn_named", |core| core.executor.spawn(Some(name), future));
-    JoinHandle { cell, task }
+    JoinHandle { cell, task, awaited: Cell::new(false) }
 }
 
 /// The task being polled right now, or `None` outside any task
@@ -173,6 +173,9 @@ pub(crate) fn cancel_task(task: TaskRef) -> bool {
 pub struct JoinHandle<T> {
     cell: Rc<dyn Joinable<T>>,
     task: TaskRef,
+    /// True once a task has waited on this handle: the task table shows it
+    /// as the awaiting task's child until the handle is dropped.
+    awaited: Cell<bool>,
 }
 
 impl<T> JoinHandle<T> {
@@ -198,6 +201,15 @@ impl<T> JoinHandle<T> {
         self.task.id
     }
 
+    /// Notes that the task being polled awaits this one (the task tree of
+    /// `reel::tasks()`); a `TaskGroup` does so for its children.
+    pub(crate) fn note_awaited(&self) {
+        if let Some(core) = try_core() {
+            self.awaited.set(true);
+            core.executor.note_awaited(self.task, core.executor.current_id());
+        }
+    }
+
     /// Takes the outcome if the task has finished and it is still there.
     pub(crate) fn take_result(&self) -> Option<Result<T, JoinError>> {
         self.cell.take_outcome()
@@ -208,13 +220,22 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.cell.poll_outcome(cx)
+        let outcome = self.cell.poll_outcome(cx);
+        if outcome.is_pending() && !self.awaited.get() {
+            self.note_awaited();
+        }
+        outcome
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         self.cell.detach();
+        if self.awaited.get() && !self.cell.is_finished() {
+            if let Some(core) = try_core() {
+                core.executor.note_awaited(self.task, None);
+            }
+        }
     }
 }
 

@@ -30,40 +30,17 @@ use std::time::Duration;
 
 use slab::Slab;
 
+use crate::event_loop::await_site::{self};
 use crate::event_loop::reactor::Reactor;
 use crate::event_loop::slow_poll::{coarse_nanos, warn_slow};
 use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
 use crate::event_loop::task_cell;
 use crate::event_loop::task_cell::Joinable;
+use crate::event_loop::task_slot::Task;
 use crate::event_loop::timeline::{self, Cause};
 use crate::event_loop::trace::note_ran;
 use crate::event_loop::turn::{TaskBody, TaskEnd};
 use crate::event_loop::waker::{Remote, TaskWaker};
-
-/// One task and what the executor knows about it.
-pub(super) struct Task {
-    /// Unique for the life of the loop; never reused, unlike the slab key.
-    pub(super) id: TaskId,
-    /// Optional name for logs and `current_task()` (asyncio's `Task.get_name`).
-    pub(super) name: Option<TaskName>,
-    pub(super) state: TaskState,
-    /// Set by `cancel`; the next time the task comes up it is dropped, not polled.
-    cancel_requested: bool,
-    /// What it runs: a joinable task's cell, shared with its `JoinHandle`,
-    /// or a detached task's future. `None` while it is being polled (it is
-    /// moved out and back, like the waker), and for a reserved key whose
-    /// future comes with `start`.
-    body: Option<TaskBody>,
-    /// The waker handed to the future; built once, when the key is reserved,
-    /// so polling never allocates.
-    pub(super) waker: Waker,
-    /// Polls so far, and their time in all (coarse clock, nanoseconds), and
-    /// when the task was spawned: for `reel::tasks()`, counted where the
-    /// slot is borrowed anyway.
-    pub(super) polls: u64,
-    pub(super) busy: u64,
-    pub(super) born: u64,
-}
 
 /// The handle's side of a joinable task's cell.
 pub(crate) type Joined<T> = std::rc::Rc<dyn Joinable<T>>;
@@ -84,6 +61,8 @@ pub(crate) struct Executor {
     /// A single poll longer than this logs a warning (asyncio debug mode's
     /// slow-callback warning).
     slow_poll: Option<Duration>,
+    /// Set once the loop has warned of a task that nothing can wake.
+    pub(super) told_unwakeable: Cell<bool>,
 }
 
 impl Executor {
@@ -95,6 +74,7 @@ impl Executor {
             current: Cell::new(None),
             remote: Arc::new(Remote::new(reactor)?),
             slow_poll,
+            told_unwakeable: Cell::new(false),
         })
     }
 
@@ -118,7 +98,8 @@ impl Executor {
         let mut tasks = self.tasks.borrow_mut();
         let entry = tasks.vacant_entry();
         let task = TaskRef { key: entry.key(), id };
-        let waker = Waker::from(Arc::new(TaskWaker::new(task, self.remote.clone())));
+        let wakers = Arc::new(TaskWaker::new(task, self.remote.clone()));
+        let waker = Waker::from(wakers.clone());
         let state = TaskState::Waiting;
         entry.insert(Task {
             id,
@@ -127,9 +108,13 @@ impl Executor {
             cancel_requested: false,
             body: None,
             waker: waker.clone(),
+            wakers,
             polls: 0,
             busy: 0,
             born: coarse_nanos(),
+            waiting_at: None,
+            spawned_by: self.current.get().map(|task| task.id),
+            awaited_by: None,
         });
         (task, waker)
     }
@@ -243,6 +228,7 @@ impl Executor {
         self.current.set(Some(task_ref));
         let outcome = body.poll(&mut Context::from_waker(&waker));
         self.current.set(None);
+        let waiting_at = await_site::take();
         let ended = coarse_nanos();
         match outcome {
             Ok(Poll::Ready(())) => self.remove(task_ref, body, TaskEnd::Completed),
@@ -256,8 +242,13 @@ impl Executor {
                 task.waker = waker;
                 task.count_poll(ended - started);
                 task.body = Some(body);
+                task.waiting_at = waiting_at;
                 if task.state == TaskState::Running {
                     task.state = TaskState::Waiting;
+                    // Only the slot's own two are left: no wake can come.
+                    if Arc::strong_count(&task.wakers) <= 2 {
+                        self.note_unwakeable(task);
+                    }
                 }
             }
         }

@@ -13,7 +13,7 @@
 //! | `timers` | deadlines and their wakers, `fire_expired` | `_scheduled` |
 //! | `executor` | the task slab, the ready queue, `poll_task` | `_ready`, `Handle._run` |
 //! | `turn` | one poll of one task, under `catch_unwind` | `Task.__step` |
-//! | `task`, `task_cell` | a task's id and outcome; a joinable task's future and outcome | `asyncio.Task` |
+//! | `task`, `task_slot`, `task_cell` | a task's id and outcome; its slot in the slab; a joinable task's future and outcome | `asyncio.Task` |
 //! | `waker` | a wake: back on the ready queue, from this thread or another | `call_soon`, `call_soon_threadsafe` |
 //! | `context` | what one loop owns (`Core`), the thread-local, `spawn`, `JoinHandle` | `get_running_loop()`, `create_task` |
 //!
@@ -23,9 +23,12 @@
 //! table sees them, and their counters), `trace` (what `RUST_LOG=reel=trace`
 //! prints of each tick, and a registration's name), and `timeline`,
 //! `timeline_recorder` and `timeline_file` (what `REEL_TIMELINE=FILE`
-//! records, for Perfetto); the core calls them through named helpers.
+//! records, for Perfetto), `await_site` (the line where a task waits) and
+//! `debugger` (where gdb finds the loops); the core calls them through
+//! named helpers.
 //! `io_slot` is one socket's readiness and wakers, read with `reactor`.
 
+pub(crate) mod await_site;
 pub(crate) mod context;
 pub(crate) mod debugger;
 pub(crate) mod executor;
@@ -39,6 +42,7 @@ pub(crate) mod slow_poll;
 pub(crate) mod task;
 pub(crate) mod task_cell;
 pub(crate) mod task_rows;
+pub(crate) mod task_slot;
 pub(crate) mod timeline;
 pub(crate) mod timeline_file;
 pub(crate) mod timeline_recorder;

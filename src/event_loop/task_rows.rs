@@ -5,8 +5,13 @@
 //!
 //! asyncio counterpart: `asyncio.all_tasks()` and `asyncio.current_task()`.
 
-use crate::event_loop::executor::{Executor, Task};
+use crate::event_loop::executor::Executor;
+use crate::event_loop::task_slot::Task;
+use std::sync::Arc;
+
 use slab::Slab;
+
+use crate::event_loop::await_site::Site;
 
 use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
 use crate::event_loop::timeline::{self, Cause};
@@ -21,6 +26,11 @@ pub(crate) struct Row {
     pub(crate) born: u64,
     /// The address of its waker's data, to find where that waker is parked.
     pub(crate) waker: usize,
+    /// False when it is waiting and nothing but its slot holds its waker.
+    pub(crate) wakeable: bool,
+    pub(crate) waiting_at: Option<Site>,
+    pub(crate) spawned_by: Option<TaskId>,
+    pub(crate) awaited_by: Option<TaskId>,
 }
 
 impl Executor {
@@ -53,6 +63,10 @@ impl Executor {
             busy: task.busy,
             born: task.born,
             waker: task.waker.data() as usize,
+            wakeable: task.state != TaskState::Waiting || Arc::strong_count(&task.wakers) > 2,
+            waiting_at: task.waiting_at,
+            spawned_by: task.spawned_by,
+            awaited_by: task.awaited_by,
         };
         tasks.iter().map(row).collect()
     }
@@ -89,6 +103,34 @@ impl Executor {
         let (name, now) = self.poll_task(task_ref, started);
         timeline::polled(mark, task_ref.id, name.as_deref().map_or("unnamed", String::as_str));
         (name, now)
+    }
+
+    /// Notes that the task being polled awaits `task` (its `JoinHandle` or
+    /// its group), or (`None`) no longer does; for the task tree.
+    pub(crate) fn note_awaited(&self, task: TaskRef, by: Option<TaskId>) {
+        if let Some(slot) = self.tasks.borrow_mut().get_mut(task.key).filter(|t| t.id == task.id) {
+            slot.awaited_by = by;
+        }
+    }
+
+    /// A task is waiting and nothing but its own slot holds its waker: no
+    /// wake can ever come (a `poll` that returned `Pending` without storing
+    /// `cx.waker()`). Said once per loop, at warn; the task table says it
+    /// of every such task.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn note_unwakeable(&self, task: &Task) {
+        if self.told_unwakeable.replace(true) {
+            return;
+        }
+        let name = task.name.as_deref().map_or("unnamed", String::as_str);
+        let at = task.waiting_at.map(|at| format!(" at {at}")).unwrap_or_default();
+        log::warn!(
+            target: "reel",
+            "task {} ({name}) is pending{at}, and no waker is held: nothing can wake it \
+             (a poll returned Pending without keeping cx.waker()); reel::tasks() lists every such task",
+            task.id
+        );
     }
 
     /// A task was just queued, while the timeline or the trace follows

@@ -8,7 +8,7 @@
 #     rust-gdb -iex "add-auto-load-safe-path $PWD" --args target/debug/examples/echo
 #
 # What prints differently (DESIGN.md, "Watch it in gdb"):
-#   p *slot  (an executor::Task)    task 4 "handler 127.0.0.1:5000" waiting
+#   p *slot  (a task_slot::Task)   task 4 "handler 127.0.0.1:5000" waiting
 #   p task_ref                      task 4 "handler 127.0.0.1:5000"
 #   p self.ready (in the executor)  the ready queue, each task with its name
 #   p core.timers                   due in 59.0 s -> task 4 "handler ..."
@@ -163,7 +163,7 @@ def address_text(socket_addr):
 
 
 class TaskPrinter:
-    """executor::Task: `task 4 "handler 127.0.0.1:5000" waiting`."""
+    """task_slot::Task: `task 4 "handler 127.0.0.1:5000" waiting`."""
 
     def __init__(self, value):
         self.value = value
@@ -267,7 +267,7 @@ def lookup(value):
 
 
 PRINTERS = {
-    "reel::event_loop::executor::Task": TaskPrinter,
+    "reel::event_loop::task_slot::Task": TaskPrinter,
     "reel::event_loop::task::TaskRef": TaskRefPrinter,
     "reel::event_loop::executor::Executor": ExecutorPrinter,
     "reel::event_loop::timers::Timers": TimersPrinter,

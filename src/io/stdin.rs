@@ -36,14 +36,17 @@
 
 #![allow(unsafe_code)]
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::RawFd;
+use std::panic::Location;
 use std::task::{Context, Poll};
 
 use libc::c_int;
 use mio::unix::SourceFd;
 
+use crate::event_loop::await_site::note;
 use crate::event_loop::registration::Registration;
 use crate::fd;
 use crate::io::AsyncRead;
@@ -106,8 +109,10 @@ impl Stdin {
 
     /// Reads into `buf`; returns how many bytes came, 0 at end of input
     /// (asyncio: `await reader.read(n)` on the pipe's `StreamReader`).
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_read(cx, buf)))
     }
 
     /// The poll behind [`read`](Self::read). An empty `buf` reads nothing.

@@ -18,6 +18,7 @@ mod futures_io;
 mod send;
 pub(crate) mod socket;
 mod split;
+mod stream_loops;
 mod tcp_listener;
 mod tcp_send;
 mod tcp_stream;

@@ -5,16 +5,19 @@
 //! The reactor keeps one waker per direction, so the reader and the writer
 //! never take each other's wakeups.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
+use std::panic::Location;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::event_loop::await_site::note;
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::TcpStream;
-use crate::net::tcp_stream::{discard_until_eof, write_all};
+use crate::net::stream_loops::write_all_with;
 
 /// The read half of a [`TcpStream`], from [`TcpStream::into_split`].
 #[derive(Debug)]
@@ -35,8 +38,10 @@ impl OwnedReadHalf {
     }
 
     /// Reads into `buf`; 0 at end of stream. See [`TcpStream::read`].
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.stream.poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.stream.poll_read(cx, buf)))
     }
 
     /// The poll behind [`read`](Self::read).
@@ -59,7 +64,7 @@ impl OwnedReadHalf {
     /// Reads and discards until the peer closes, for at most `within`: a
     /// lingering close. See [`TcpStream::discard_until_eof`].
     pub async fn discard_until_eof(&self, within: Duration) -> io::Result<u64> {
-        discard_until_eof(&self.stream, within).await
+        self.stream.discard_until_eof(within).await
     }
 
     /// The remote address.
@@ -74,13 +79,17 @@ impl OwnedWriteHalf {
     }
 
     /// Writes some of `buf`. See [`TcpStream::write`].
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.stream.poll_write(cx, buf)).await
+    #[track_caller]
+    pub fn write(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.stream.poll_write(cx, buf)))
     }
 
     /// Writes all of `buf`. See [`TcpStream::write_all`].
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        write_all(&self.stream, buf).await
+    #[track_caller]
+    pub fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        let stream = &self.stream;
+        write_all_with(Location::caller(), buf, move |cx, rest| stream.poll_write(cx, rest))
     }
 
     /// The poll behind [`write`](Self::write).

@@ -1,10 +1,13 @@
 //! `TcpListener`: accepting connections on the loop.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::panic::Location;
 use std::task::{Context, Poll};
 
+use crate::event_loop::await_site::note;
 use crate::event_loop::reactor::Direction;
 use crate::event_loop::registration::Registration;
 use crate::net::TcpStream;
@@ -76,8 +79,10 @@ impl TcpListener {
     ///
     /// Errors such as EMFILE (out of file descriptors) are returned as they
     /// are; the listener stays usable.
-    pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+    #[track_caller]
+    pub fn accept(&self) -> impl Future<Output = io::Result<(TcpStream, SocketAddr)>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_accept(cx)))
     }
 
     /// The poll behind [`accept`](Self::accept). Only one task should accept

@@ -7,10 +7,12 @@
 //! asyncio counterpart: `loop.sock_sendfile`.
 
 use std::fs::File;
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};
 
+use crate::event_loop::await_site::traced;
 use crate::event_loop::reactor::Direction;
 #[cfg(feature = "tls")]
 use crate::net::send::send_room;
@@ -25,15 +27,18 @@ impl TcpStream {
     /// alone, the head costs the peer a packet and a read of its own, which
     /// halved a 1 MiB download's rate under load. The next write must
     /// follow; what is held is sent with it (or by `shutdown`).
-    pub async fn write_all_more(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            let n = poll_fn(|cx| self.poll_write_more(cx, buf)).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+    #[track_caller]
+    pub fn write_all_more(&self, mut buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        traced!(async move {
+            while !buf.is_empty() {
+                let n = poll_fn(|cx| self.poll_write_more(cx, buf)).await?;
+                if n == 0 {
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
+                buf = &buf[n..];
             }
-            buf = &buf[n..];
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The poll behind [`write_all_more`](Self::write_all_more): one `send`
@@ -53,16 +58,28 @@ impl TcpStream {
     /// that turns out shorter than `offset + len` is an `UnexpectedEof`
     /// error, after the bytes it did have were sent. Reads from a disk that
     /// is not cached block the loop, as a `read` of the file would.
-    pub async fn sendfile(&self, file: &File, offset: u64, len: u64) -> io::Result<()> {
-        let mut done = 0;
-        while done < len {
-            let n = poll_fn(|cx| self.poll_sendfile(cx, file, offset + done, len - done)).await?;
-            if n == 0 {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ended early"));
+    #[track_caller]
+    pub fn sendfile(
+        &self,
+        file: &File,
+        offset: u64,
+        len: u64,
+    ) -> impl Future<Output = io::Result<()>> {
+        traced!(async move {
+            let mut done = 0;
+            while done < len {
+                let n =
+                    poll_fn(|cx| self.poll_sendfile(cx, file, offset + done, len - done)).await?;
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the file ended early",
+                    ));
+                }
+                done += n as u64;
             }
-            done += n as u64;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// The poll behind [`sendfile`](Self::sendfile): one `sendfile(2)` of

@@ -1,16 +1,19 @@
 //! `TcpStream`: a connection on the loop.
 
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::panic::Location;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::event_loop::await_site::{note, traced};
 use crate::event_loop::reactor::Direction;
 use crate::event_loop::registration::Registration;
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::addr::{ToSocketAddrs, resolve};
+use crate::net::stream_loops::write_all_with;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
 
 /// A TCP connection registered with the running loop (asyncio: a connected
@@ -36,16 +39,19 @@ impl TcpStream {
     /// not done. Each connect is non-blocking: the socket is registered, the
     /// task waits until epoll reports it writable, and then the kernel's
     /// verdict (SO_ERROR) decides. Panics outside a running loop.
-    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let addrs = resolve(&addr).await?;
-        let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
-        for addr in addrs {
-            match Self::connect_to(addr).await {
-                Ok(stream) => return Ok(stream),
-                Err(e) => last_error = e,
+    #[track_caller]
+    pub fn connect(addr: impl ToSocketAddrs) -> impl Future<Output = io::Result<TcpStream>> {
+        traced!(async move {
+            let addrs = resolve(&addr).await?;
+            let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+            for addr in addrs {
+                match Self::connect_to(addr).await {
+                    Ok(stream) => return Ok(stream),
+                    Err(e) => last_error = e,
+                }
             }
-        }
-        Err(last_error)
+            Err(last_error)
+        })
     }
 
     /// One connect to one address.
@@ -100,32 +106,39 @@ impl TcpStream {
 
     /// Reads into `buf`; returns how many bytes arrived, 0 at end of stream
     /// (asyncio: `await loop.sock_recv(sock, n)`).
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_read(cx, buf)))
     }
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
+    #[track_caller]
+    pub fn write(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_write(cx, buf)))
     }
 
     /// Writes all of `buf` (asyncio: `await loop.sock_sendall(sock, data)`).
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        write_all(self, buf).await
+    #[track_caller]
+    pub fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        write_all_with(Location::caller(), buf, move |cx, rest| self.poll_write(cx, rest))
     }
 
     /// Waits until the socket is readable (data, EOF or an error) without
     /// reading (asyncio: `loop.add_reader`, as a future). Readiness stays set
     /// until a read or [`try_read`](Self::try_read) sees `WouldBlock`.
-    pub async fn readable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.registration.poll_ready(cx, Direction::Read)).await;
-        Ok(())
+    #[track_caller]
+    pub fn readable(&self) -> impl Future<Output = io::Result<()>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.registration.poll_ready(cx, Direction::Read).map(Ok)))
     }
 
     /// Waits until the socket is writable without writing.
-    pub async fn writable(&self) -> io::Result<()> {
-        poll_fn(|cx| self.registration.poll_ready(cx, Direction::Write)).await;
-        Ok(())
+    #[track_caller]
+    pub fn writable(&self) -> impl Future<Output = io::Result<()>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.registration.poll_ready(cx, Direction::Write).map(Ok)))
     }
 
     /// Reads what is there without waiting: `WouldBlock` if nothing is.
@@ -175,7 +188,26 @@ impl TcpStream {
     /// refused upload) shuts its write side, drains, and only then closes,
     /// as Apache's and nginx's `lingering_close` do.
     pub async fn discard_until_eof(&self, within: Duration) -> io::Result<u64> {
-        discard_until_eof(self, within).await
+        let mut discarded = 0;
+        let drain = async {
+            // Most peers send nothing more and just close: wait with no
+            // buffer, and take one (on the heap: an array here would sit in
+            // the state of every task that may call this) only once something
+            // arrives. Ten thousand connections closing at once then cost no
+            // 40 MB.
+            self.readable().await?;
+            let mut sink = vec![0; 4096];
+            loop {
+                match poll_fn(|cx| self.poll_read(cx, &mut sink)).await? {
+                    0 => return Ok(()),
+                    n => discarded += n as u64,
+                }
+            }
+        };
+        match crate::time::timeout(within, drain).await {
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(())) | Err(_) => Ok(discarded),
+        }
     }
 
     /// Writes what fits without waiting: `WouldBlock` if nothing does.
@@ -247,50 +279,6 @@ impl TcpStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         let shared = Rc::new(self);
         (OwnedReadHalf::new(shared.clone()), OwnedWriteHalf::new(shared))
-    }
-}
-
-/// The loop of `write_all`, shared by the stream and its write half.
-pub(crate) async fn write_all(stream: &TcpStream, buf: &[u8]) -> io::Result<()> {
-    write_all_with(buf, |cx, rest| stream.poll_write(cx, rest)).await
-}
-
-/// Writes all of `buf` through `poll_write`, one call per wake; a write of
-/// 0 bytes is `WriteZero`. The `write_all` of every stream socket.
-pub(crate) async fn write_all_with(
-    mut buf: &[u8],
-    mut poll_write: impl FnMut(&mut Context<'_>, &[u8]) -> Poll<io::Result<usize>>,
-) -> io::Result<()> {
-    while !buf.is_empty() {
-        let n = poll_fn(|cx| poll_write(cx, buf)).await?;
-        if n == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        buf = &buf[n..];
-    }
-    Ok(())
-}
-
-/// The loop of `discard_until_eof`, shared by the stream and its read half.
-pub(crate) async fn discard_until_eof(stream: &TcpStream, within: Duration) -> io::Result<u64> {
-    let mut discarded = 0;
-    let drain = async {
-        // Most peers send nothing more and just close: wait with no buffer,
-        // and take one (on the heap: an array here would sit in the state
-        // of every task that may call this) only once something arrives.
-        // Ten thousand connections closing at once then cost no 40 MB.
-        stream.readable().await?;
-        let mut sink = vec![0; 4096];
-        loop {
-            match poll_fn(|cx| stream.poll_read(cx, &mut sink)).await? {
-                0 => return Ok(()),
-                n => discarded += n as u64,
-            }
-        }
-    };
-    match crate::time::timeout(within, drain).await {
-        Ok(Err(e)) => Err(e),
-        Ok(Ok(())) | Err(_) => Ok(discarded),
     }
 }
 

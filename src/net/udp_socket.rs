@@ -17,11 +17,14 @@
 //! through `Registration::poll_io`, which clears readiness only on
 //! `WouldBlock`: a burst of N datagrams costs N + 1 `recv`s.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::Location;
 use std::task::{Context, Poll};
 
+use crate::event_loop::await_site::{note, traced};
 use crate::event_loop::reactor::Direction;
 use crate::event_loop::registration::Registration;
 use crate::net::addr::{ToSocketAddrs, bind_first, resolve};
@@ -85,25 +88,34 @@ impl UdpSocket {
     /// [`send`](Self::send) goes there, and only its datagrams are
     /// received. No packet is sent; a host name is resolved on the blocking
     /// pool, and the first address that connects is kept.
-    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
-        for addr in resolve(&addr).await? {
-            match self.io.connect(addr) {
-                Ok(()) => {
-                    self.registration.set_peer(addr);
-                    return Ok(());
+    #[track_caller]
+    pub fn connect(&self, addr: impl ToSocketAddrs) -> impl Future<Output = io::Result<()>> {
+        traced!(async move {
+            let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+            for addr in resolve(&addr).await? {
+                match self.io.connect(addr) {
+                    Ok(()) => {
+                        self.registration.set_peer(addr);
+                        return Ok(());
+                    }
+                    Err(e) => last_error = e,
                 }
-                Err(e) => last_error = e,
             }
-        }
-        Err(last_error)
+            Err(last_error)
+        })
     }
 
     /// Sends `buf` as one datagram to `target`; returns its length
     /// (asyncio: `await loop.sock_sendto(sock, data, addr)`). A datagram
     /// too large for the network is an error (`EMSGSIZE`), never split.
-    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_send_to(cx, buf, target)).await
+    #[track_caller]
+    pub fn send_to(
+        &self,
+        buf: &[u8],
+        target: SocketAddr,
+    ) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_send_to(cx, buf, target)))
     }
 
     /// The poll behind [`send_to`](Self::send_to).
@@ -118,8 +130,13 @@ impl UdpSocket {
 
     /// Waits for one datagram and returns its length and its sender
     /// (asyncio: `await loop.sock_recvfrom(sock, n)`).
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| self.poll_recv_from(cx, buf)).await
+    #[track_caller]
+    pub fn recv_from(
+        &self,
+        buf: &mut [u8],
+    ) -> impl Future<Output = io::Result<(usize, SocketAddr)>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_recv_from(cx, buf)))
     }
 
     /// The poll behind [`recv_from`](Self::recv_from); readiness is kept
@@ -135,15 +152,23 @@ impl UdpSocket {
     /// Sends `buf` as one datagram to the peer set by
     /// [`connect`](Self::connect) (asyncio: `transport.sendto(data)` on a
     /// connected endpoint); an error if the socket is not connected.
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.registration.poll_io(cx, Direction::Write, || self.io.send(buf))).await
+    #[track_caller]
+    pub fn send(&self, buf: &[u8]) -> impl Future<Output = io::Result<usize>> {
+        traced!(async move {
+            poll_fn(|cx| self.registration.poll_io(cx, Direction::Write, || self.io.send(buf)))
+                .await
+        })
     }
 
     /// Waits for one datagram from the connected peer; returns its length.
     /// A peer with no socket on its port may make this fail with
     /// `ConnectionRefused` (the ICMP error of an earlier send).
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.registration.poll_io(cx, Direction::Read, || self.io.recv(buf))).await
+    #[track_caller]
+    pub fn recv(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| {
+            note(at, self.registration.poll_io(cx, Direction::Read, || self.io.recv(buf)))
+        })
     }
 
     /// Receives a datagram if one is queued, without waiting: `WouldBlock`

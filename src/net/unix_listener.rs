@@ -17,13 +17,16 @@
 //! and binds again. Dropping a listener leaves its file, as std's does;
 //! remove it when the server is done.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::SocketAddr;
+use std::panic::Location;
 use std::path::Path;
 use std::task::{Context, Poll};
 
+use crate::event_loop::await_site::note;
 use crate::event_loop::reactor::Direction;
 use crate::event_loop::registration::Registration;
 use crate::net::UnixStream;
@@ -74,8 +77,10 @@ impl UnixListener {
     }
 
     /// Waits for a connection (asyncio: `await loop.sock_accept(sock)`).
-    pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        poll_fn(|cx| self.poll_accept(cx)).await
+    #[track_caller]
+    pub fn accept(&self) -> impl Future<Output = io::Result<(UnixStream, SocketAddr)>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_accept(cx)))
     }
 
     /// The poll behind [`accept`](Self::accept).

@@ -9,18 +9,21 @@
 //! its buffer has drained the socket. There is no peer IP address; the peer
 //! of an accepted connection is usually unnamed.
 
+use std::future::Future;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
+use std::panic::Location;
 use std::path::Path;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::event_loop::await_site::{note, traced};
 use crate::event_loop::reactor::Direction;
 use crate::event_loop::registration::Registration;
 use crate::io::{AsyncRead, AsyncWrite};
-use crate::net::tcp_stream::write_all_with;
+use crate::net::stream_loops::write_all_with;
 
 /// A connected Unix stream socket registered with the running loop
 /// (asyncio: the socket of `open_unix_connection`). One task reads and one
@@ -37,13 +40,16 @@ impl UnixStream {
     /// listener is `ConnectionRefused` (or `NotFound`). A connect that the
     /// kernel leaves pending (a full backlog) waits for writability.
     /// Panics outside a running loop.
-    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = Self::from_mio(mio::net::UnixStream::connect(path)?)?;
-        poll_fn(|cx| stream.registration.poll_ready(cx, Direction::Write)).await;
-        if let Some(e) = stream.io.take_error()? {
-            return Err(e);
-        }
-        Ok(stream)
+    #[track_caller]
+    pub fn connect(path: impl AsRef<Path>) -> impl Future<Output = io::Result<UnixStream>> {
+        traced!(async move {
+            let stream = Self::from_mio(mio::net::UnixStream::connect(path)?)?;
+            poll_fn(|cx| stream.registration.poll_ready(cx, Direction::Write)).await;
+            if let Some(e) = stream.io.take_error()? {
+                return Err(e);
+            }
+            Ok(stream)
+        })
     }
 
     pub(crate) fn from_mio(mut io: mio::net::UnixStream) -> io::Result<UnixStream> {
@@ -59,8 +65,10 @@ impl UnixStream {
     }
 
     /// Reads into `buf`; 0 at end of stream (asyncio: `sock_recv`).
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_read(cx, buf)))
     }
 
     /// The poll behind [`read`](Self::read).
@@ -72,13 +80,16 @@ impl UnixStream {
     }
 
     /// Writes some of `buf`; returns how many bytes the kernel took.
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
+    #[track_caller]
+    pub fn write(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_write(cx, buf)))
     }
 
     /// Writes all of `buf` (asyncio: `sock_sendall`).
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        write_all(self, buf).await
+    #[track_caller]
+    pub fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        write_all_with(Location::caller(), buf, move |cx, rest| self.poll_write(cx, rest))
     }
 
     /// The poll behind [`write`](Self::write).
@@ -113,10 +124,6 @@ impl UnixStream {
     }
 }
 
-async fn write_all(stream: &UnixStream, buf: &[u8]) -> io::Result<()> {
-    write_all_with(buf, |cx, rest| stream.poll_write(cx, rest)).await
-}
-
 impl Drop for UnixStream {
     fn drop(&mut self) {
         self.registration.deregister(&mut self.io);
@@ -138,8 +145,10 @@ pub struct UnixWriteHalf {
 
 impl UnixReadHalf {
     /// Reads into `buf`; 0 at end of stream.
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.stream.poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.stream.poll_read(cx, buf)))
     }
 
     /// The poll behind [`read`](Self::read).
@@ -150,8 +159,10 @@ impl UnixReadHalf {
 
 impl UnixWriteHalf {
     /// Writes all of `buf`.
-    pub async fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        write_all(&self.stream, buf).await
+    #[track_caller]
+    pub fn write_all(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        let stream = &self.stream;
+        write_all_with(Location::caller(), buf, move |cx, rest| stream.poll_write(cx, rest))
     }
 
     /// Writes some of `buf`; returns how many bytes the kernel took.

@@ -46,10 +46,12 @@
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
+use std::panic::Location;
 use std::task::{Context, Poll};
 
 use mio::unix::SourceFd;
 
+use crate::event_loop::await_site::{note, traced};
 use crate::event_loop::reactor::Direction;
 use crate::event_loop::registration::Registration;
 
@@ -168,8 +170,10 @@ impl Signals {
     /// `None` only if the wake-up pipe fails (an OS error, logged), which
     /// does not happen in practice; it is there so that a
     /// `while let Some(()) = signals.recv().await` loop ends cleanly.
-    pub async fn recv(&mut self) -> Option<()> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Option<()>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_recv(cx)))
     }
 
     /// The poll behind [`recv`](Self::recv): `Ready(Some(()))` if the signal
@@ -261,14 +265,16 @@ pub fn interrupt_or_terminate() -> io::Result<impl Future<Output = SignalKind>> 
 /// with every request in flight. When it arrives, the loop's timeline
 /// (`REEL_TIMELINE`) is written out, in case the stop never finishes.
 /// Panics outside a running loop.
+#[track_caller]
 pub fn stop_signal() -> io::Result<impl Future<Output = SignalKind>> {
+    let _at = Location::caller();
     let arrival =
         any_of(&[SignalKind::interrupt(), SignalKind::terminate(), SignalKind::hangup()])?;
-    Ok(async move {
+    Ok(traced!(async move {
         let kind = arrival.await;
         crate::event_loop::timeline::flush();
         kind
-    })
+    }))
 }
 
 #[cfg(test)]

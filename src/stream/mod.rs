@@ -15,6 +15,7 @@ mod flusher;
 mod futures_io;
 mod listener;
 mod options;
+mod read_errors;
 mod reader;
 mod reserve;
 mod security;
@@ -27,7 +28,8 @@ mod writer;
 use std::io;
 
 pub use options::ServerOptions;
-pub use reader::{DEFAULT_LIMIT, IncompleteRead, LimitOverrun, StreamReader};
+pub use read_errors::{IncompleteRead, LimitOverrun};
+pub use reader::{DEFAULT_LIMIT, StreamReader};
 #[cfg(feature = "tls")]
 pub use security::Tls;
 pub use security::{Plain, Security};

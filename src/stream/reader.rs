@@ -1,12 +1,15 @@
 //! `StreamReader`: buffered reads with a limit (asyncio.StreamReader).
 
 use std::fmt;
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};
 
+use crate::event_loop::await_site::traced;
 use crate::io::AsyncRead;
 use crate::net::OwnedReadHalf;
+use crate::stream::read_errors::{IncompleteRead, LimitOverrun};
 
 /// The default limit: the longest line or separator search, as in asyncio.
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
@@ -66,24 +69,30 @@ impl<R: AsyncRead> StreamReader<R> {
 
     /// Up to `n` bytes: what is buffered, else what one read returns; empty
     /// only at end of stream (asyncio: `await reader.read(n)`).
-    pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        poll_fn(|cx| self.poll_skip(cx)).await?;
-        if self.buffered() == 0 && !self.eof {
-            poll_fn(|cx| self.poll_fill(cx, n.min(self.limit).max(1))).await?;
-        }
-        Ok(self.take(n.min(self.buffered())))
+    #[track_caller]
+    pub fn read(&mut self, n: usize) -> impl Future<Output = io::Result<Vec<u8>>> {
+        traced!(async move {
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+            poll_fn(|cx| self.poll_skip(cx)).await?;
+            if self.buffered() == 0 && !self.eof {
+                poll_fn(|cx| self.poll_fill(cx, n.min(self.limit).max(1))).await?;
+            }
+            Ok(self.take(n.min(self.buffered())))
+        })
     }
 
     /// The next line, through and including `\n`; at end of stream the
     /// unterminated rest (empty if none) (asyncio: `await reader.readline()`).
-    pub async fn read_line(&mut self) -> io::Result<Vec<u8>> {
-        match self.read_until(b"\n").await {
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(IncompleteRead::take(e)),
-            other => other,
-        }
+    #[track_caller]
+    pub fn read_line(&mut self) -> impl Future<Output = io::Result<Vec<u8>>> {
+        traced!(async move {
+            match self.read_until(b"\n").await {
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(IncompleteRead::take(e)),
+                other => other,
+            }
+        })
     }
 
     /// Bytes through and including `separator` (asyncio:
@@ -93,51 +102,57 @@ impl<R: AsyncRead> StreamReader<R> {
     /// first, carrying what was read; [`LimitOverrun`] (kind `InvalidData`)
     /// if `limit` bytes pass without the separator. After an overrun the
     /// record is skipped through its separator and the reader stays usable.
-    pub async fn read_until(&mut self, separator: &[u8]) -> io::Result<Vec<u8>> {
-        assert!(!separator.is_empty(), "read_until: the separator must not be empty");
-        poll_fn(|cx| self.poll_skip(cx)).await?;
-        let mut searched: usize = 0;
-        loop {
-            let data = &self.buf[self.start..self.end];
-            let from = searched.saturating_sub(separator.len() - 1);
-            if let Some(at) = find(&data[from..], separator) {
-                let end = from + at + separator.len();
-                if end > self.limit {
-                    self.take(end);
+    #[track_caller]
+    pub fn read_until(&mut self, separator: &[u8]) -> impl Future<Output = io::Result<Vec<u8>>> {
+        traced!(async move {
+            assert!(!separator.is_empty(), "read_until: the separator must not be empty");
+            poll_fn(|cx| self.poll_skip(cx)).await?;
+            let mut searched: usize = 0;
+            loop {
+                let data = &self.buf[self.start..self.end];
+                let from = searched.saturating_sub(separator.len() - 1);
+                if let Some(at) = find(&data[from..], separator) {
+                    let end = from + at + separator.len();
+                    if end > self.limit {
+                        self.take(end);
+                        return Err(LimitOverrun::error(self.limit));
+                    }
+                    return Ok(self.take(end));
+                }
+                searched = data.len();
+                if searched >= self.limit {
+                    // Keep the tail that may begin the separator; drop the rest.
+                    self.take(searched - (separator.len() - 1).min(searched));
+                    self.skipping = Some(separator.to_vec());
                     return Err(LimitOverrun::error(self.limit));
                 }
-                return Ok(self.take(end));
+                if self.eof {
+                    let partial = self.take(searched);
+                    return Err(IncompleteRead::error(partial, None));
+                }
+                let room = self.limit - searched;
+                poll_fn(|cx| self.poll_fill(cx, room.min(CHUNK))).await?;
             }
-            searched = data.len();
-            if searched >= self.limit {
-                // Keep the tail that may begin the separator; drop the rest.
-                self.take(searched - (separator.len() - 1).min(searched));
-                self.skipping = Some(separator.to_vec());
-                return Err(LimitOverrun::error(self.limit));
-            }
-            if self.eof {
-                let partial = self.take(searched);
-                return Err(IncompleteRead::error(partial, None));
-            }
-            let room = self.limit - searched;
-            poll_fn(|cx| self.poll_fill(cx, room.min(CHUNK))).await?;
-        }
+        })
     }
 
     /// Exactly `n` bytes (asyncio: `await reader.readexactly(n)`); at end of
     /// stream an [`IncompleteRead`] error carrying the bytes that did come.
     /// `n` is the caller's choice, so it is not bounded by the limit.
-    pub async fn read_exact(&mut self, n: usize) -> io::Result<Vec<u8>> {
-        poll_fn(|cx| self.poll_skip(cx)).await?;
-        while self.buffered() < n {
-            if self.eof {
-                let partial = self.take(self.buffered());
-                return Err(IncompleteRead::error(partial, Some(n)));
+    #[track_caller]
+    pub fn read_exact(&mut self, n: usize) -> impl Future<Output = io::Result<Vec<u8>>> {
+        traced!(async move {
+            poll_fn(|cx| self.poll_skip(cx)).await?;
+            while self.buffered() < n {
+                if self.eof {
+                    let partial = self.take(self.buffered());
+                    return Err(IncompleteRead::error(partial, Some(n)));
+                }
+                let want = (n - self.buffered()).min(CHUNK.max(self.limit));
+                poll_fn(|cx| self.poll_fill(cx, want)).await?;
             }
-            let want = (n - self.buffered()).min(CHUNK.max(self.limit));
-            poll_fn(|cx| self.poll_fill(cx, want)).await?;
-        }
-        Ok(self.take(n))
+            Ok(self.take(n))
+        })
     }
 
     /// The source, to ask it what only it can tell (a socket's
@@ -261,69 +276,3 @@ impl<R> fmt::Debug for StreamReader<R> {
             .finish()
     }
 }
-
-/// The stream ended before `read_exact` or `read_until` got what it needed
-/// (asyncio: `IncompleteReadError`). Travels inside an `io::Error` of kind
-/// `UnexpectedEof`; [`IncompleteRead::take`] gets the partial bytes back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IncompleteRead {
-    /// The bytes that did arrive.
-    pub partial: Vec<u8>,
-    /// How many were asked for, when a number was (`read_exact`).
-    pub expected: Option<usize>,
-}
-
-impl IncompleteRead {
-    fn error(partial: Vec<u8>, expected: Option<usize>) -> io::Error {
-        io::Error::new(io::ErrorKind::UnexpectedEof, IncompleteRead { partial, expected })
-    }
-
-    /// The partial bytes carried by `error`, if it is an `IncompleteRead`.
-    pub fn take(error: io::Error) -> Vec<u8> {
-        error
-            .into_inner()
-            .and_then(|inner| inner.downcast::<IncompleteRead>().ok())
-            .map(|incomplete| incomplete.partial)
-            .unwrap_or_default()
-    }
-}
-
-impl fmt::Display for IncompleteRead {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.expected {
-            Some(n) => write!(f, "stream ended after {} of {n} bytes", self.partial.len()),
-            None => {
-                write!(f, "stream ended after {} bytes, before the separator", self.partial.len())
-            }
-        }
-    }
-}
-
-impl std::error::Error for IncompleteRead {}
-
-/// A line or separator was not found within the reader's limit (asyncio:
-/// `LimitOverrunError`). Travels inside an `io::Error` of kind `InvalidData`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LimitOverrun {
-    /// The reader's limit.
-    pub limit: usize,
-}
-
-impl LimitOverrun {
-    fn error(limit: usize) -> io::Error {
-        io::Error::new(io::ErrorKind::InvalidData, LimitOverrun { limit })
-    }
-
-    /// True if `error` is a `LimitOverrun`.
-    pub fn is(error: &io::Error) -> bool {
-        error.get_ref().is_some_and(|inner| inner.is::<LimitOverrun>())
-    }
-}
-
-impl fmt::Display for LimitOverrun {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "separator not found within the {}-byte limit", self.limit)
-    }
-}
-
-impl std::error::Error for LimitOverrun {}

@@ -13,12 +13,14 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
+use crate::event_loop::await_site::traced;
 use crate::io::AsyncWrite;
 use crate::net::OwnedWriteHalf;
 use crate::stream::flusher::{Shared, start_flusher};
@@ -102,20 +104,23 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
     /// mark. This is the backpressure: a writer that awaits `drain` after each
     /// `write` holds at most about `high` bytes for a peer that stops reading.
     /// Returns the write error, if one happened.
-    pub async fn drain(&mut self) -> io::Result<()> {
-        let mut waiting = false;
-        poll_fn(|cx| {
-            let mut shared = self.shared.borrow_mut();
-            shared.check()?;
-            let pending = shared.buf.len() - shared.start;
-            if pending <= shared.low || (!waiting && pending <= shared.high) {
-                return Poll::Ready(Ok(()));
-            }
-            waiting = true;
-            shared.waiters.push(cx.waker().clone());
-            Poll::Pending
+    #[track_caller]
+    pub fn drain(&mut self) -> impl Future<Output = io::Result<()>> {
+        traced!(async move {
+            let mut waiting = false;
+            poll_fn(|cx| {
+                let mut shared = self.shared.borrow_mut();
+                shared.check()?;
+                let pending = shared.buf.len() - shared.start;
+                if pending <= shared.low || (!waiting && pending <= shared.high) {
+                    return Poll::Ready(Ok(()));
+                }
+                waiting = true;
+                shared.waiters.push(cx.waker().clone());
+                Poll::Pending
+            })
+            .await
         })
-        .await
     }
 
     /// Sends FIN after the buffered bytes; further writes fail
@@ -143,18 +148,21 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
 
     /// Waits until `close` has sent everything and the FIN
     /// (asyncio: `await writer.wait_closed()`). Closes first if needed.
-    pub async fn wait_closed(&mut self) -> io::Result<()> {
-        self.close();
-        poll_fn(|cx| {
-            let mut shared = self.shared.borrow_mut();
-            shared.check()?;
-            if shared.closed {
-                return Poll::Ready(Ok(()));
-            }
-            shared.waiters.push(cx.waker().clone());
-            Poll::Pending
+    #[track_caller]
+    pub fn wait_closed(&mut self) -> impl Future<Output = io::Result<()>> {
+        traced!(async move {
+            self.close();
+            poll_fn(|cx| {
+                let mut shared = self.shared.borrow_mut();
+                shared.check()?;
+                if shared.closed {
+                    return Poll::Ready(Ok(()));
+                }
+                shared.waiters.push(cx.waker().clone());
+                Poll::Pending
+            })
+            .await
         })
-        .await
     }
 
     /// Gives up on the peer: drops what is buffered, stops the flusher, and

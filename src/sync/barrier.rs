@@ -22,9 +22,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+
+use crate::event_loop::await_site::{Site, note};
 
 /// Makes `parties` tasks wait until all of them have arrived
 /// (asyncio: `asyncio.Barrier(parties)`).
@@ -89,8 +92,9 @@ impl Barrier {
 
     /// Waits until `parties` tasks are waiting, then releases them all
     /// (asyncio: `await barrier.wait()`).
+    #[track_caller]
     pub fn wait(&self) -> BarrierWait<'_> {
-        BarrierWait { barrier: self, ticket: None }
+        BarrierWait { barrier: self, ticket: None, at: Location::caller() }
     }
 
     /// How many arrivals trip the barrier (asyncio: `barrier.parties`).
@@ -148,12 +152,23 @@ pub struct BarrierWait<'a> {
     /// `Some` while this future waits or has been released and not yet run;
     /// `None` before it arrives and once it returned.
     ticket: Option<u64>,
+    /// Where it was awaited, for the task table (await_site.rs).
+    at: Site,
 }
 
 impl Future for BarrierWait<'_> {
     type Output = BarrierWaitResult;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let at = self.at;
+        note(at, self.poll_wait(cx))
+    }
+}
+
+impl BarrierWait<'_> {
+    /// `poll`, less the note of where it waits.
+    #[inline(always)]
+    fn poll_wait(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
         let mut state = self.barrier.state.borrow_mut();
         let Some(ticket) = self.ticket else {
             if state.waiting.len() + 1 < state.parties {

@@ -14,9 +14,12 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+
+use crate::event_loop::await_site::{Site, note};
 
 /// A flag that tasks wait for until another task sets it
 /// (asyncio: `asyncio.Event()`).
@@ -82,8 +85,9 @@ impl Event {
     /// Waits until the flag is set; returns at once if it is
     /// (asyncio: `await event.wait()`). Dropping the future leaves nothing
     /// behind.
+    #[track_caller]
     pub fn wait(&self) -> Wait<'_> {
-        Wait { event: self, queued: None, parked: None }
+        Wait { event: self, queued: None, parked: None, at: Location::caller() }
     }
 }
 
@@ -104,12 +108,23 @@ pub struct Wait<'a> {
     /// The waker queued under that id: a re-poll by the same task needs no
     /// lookup in the waiters' map (the common case in a `select`).
     parked: Option<Waker>,
+    /// Where it was awaited, for the task table (await_site.rs).
+    at: Site,
 }
 
 impl Future for Wait<'_> {
     type Output = ();
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let at = self.at;
+        note(at, self.poll_wait(cx))
+    }
+}
+
+impl Wait<'_> {
+    /// `poll`, less the note of where it waits.
+    #[inline(always)]
+    fn poll_wait(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut state = self.event.state.borrow_mut();
         if state.is_set {
             return Poll::Ready(());

@@ -17,7 +17,10 @@
 
 use std::cell::{RefCell, RefMut};
 use std::fmt;
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
+
+use crate::event_loop::await_site::traced;
 
 use super::{Semaphore, SemaphorePermit};
 
@@ -65,10 +68,13 @@ impl<T> Lock<T> {
 
     /// Waits for the lock, queueing behind earlier waiters
     /// (asyncio: `await lock.acquire()`, or entering `async with lock:`).
-    pub async fn lock(&self) -> LockGuard<'_, T> {
-        // Cancelled here, `Acquire` passes a granted lock on.
-        let permit = self.semaphore.acquire().await;
-        self.guard(permit)
+    #[track_caller]
+    pub fn lock(&self) -> impl Future<Output = LockGuard<'_, T>> {
+        traced!(async move {
+            // Cancelled here, `Acquire` passes a granted lock on.
+            let permit = self.semaphore.acquire().await;
+            self.guard(permit)
+        })
     }
 
     /// Takes the lock if it is free now and nobody is queued for it

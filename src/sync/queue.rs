@@ -31,7 +31,10 @@
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
 use std::rc::Rc;
+
+use crate::event_loop::await_site::traced;
 
 use super::Event;
 use super::permits::{self, Permits, Take};
@@ -116,12 +119,15 @@ impl<T> Queue<T> {
 
     /// Puts `item` at the back, waiting while the queue is full; waiting
     /// putters are served first-in first-out (asyncio: `await queue.put(item)`).
-    pub async fn put(&self, item: T) {
-        if let Some(slots) = &self.shared.slots {
-            // Cancelled here, `Take` passes a granted slot on.
-            Take::new(slots).await;
-        }
-        self.shared.push(item);
+    #[track_caller]
+    pub fn put(&self, item: T) -> impl Future<Output = ()> {
+        traced!(async move {
+            if let Some(slots) = &self.shared.slots {
+                // Cancelled here, `Take` passes a granted slot on.
+                Take::new(slots).await;
+            }
+            self.shared.push(item);
+        })
     }
 
     /// Puts `item` if a slot is free now and no putter is waiting for one,
@@ -139,15 +145,18 @@ impl<T> Queue<T> {
     /// Removes and returns the front item, waiting while there is none;
     /// waiting getters are served first-in first-out
     /// (asyncio: `await queue.get()`).
-    pub async fn get(&self) -> T {
-        if let Ok(item) = self.get_nowait() {
-            return item;
-        }
-        // `get_nowait` just failed, so this queues, and returns only when an
-        // item is granted. Cancelled here, `Take` passes a grant on.
-        Take::new(&self.shared.getters).await;
-        // Granted items are the front ones.
-        self.shared.take(0)
+    #[track_caller]
+    pub fn get(&self) -> impl Future<Output = T> {
+        traced!(async move {
+            if let Ok(item) = self.get_nowait() {
+                return item;
+            }
+            // `get_nowait` just failed, so this queues, and returns only when an
+            // item is granted. Cancelled here, `Take` passes a grant on.
+            Take::new(&self.shared.getters).await;
+            // Granted items are the front ones.
+            self.shared.take(0)
+        })
     }
 
     /// Removes and returns the oldest item no waiting getter has been
@@ -213,8 +222,11 @@ impl<T> Queue<T> {
     /// [`task_done`](Self::task_done); returns at once if none is pending
     /// (asyncio: `await queue.join()`). Dropping the future leaves nothing
     /// behind.
-    pub async fn join(&self) {
-        self.shared.finished.wait().await;
+    #[track_caller]
+    pub fn join(&self) -> impl Future<Output = ()> {
+        traced!(async move {
+            self.shared.finished.wait().await;
+        })
     }
 }
 

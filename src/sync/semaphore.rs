@@ -9,9 +9,12 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
+
+use crate::event_loop::await_site::{Site, note};
 
 use super::permits::{self, Permits, Ticket};
 
@@ -53,8 +56,9 @@ impl Semaphore {
     ///
     /// Cancellation-safe: dropping the future gives up its place in the queue,
     /// and a permit it had already been granted goes to the next waiter.
+    #[track_caller]
     pub fn acquire(&self) -> Acquire<'_> {
-        Acquire { semaphore: self, ticket: None }
+        Acquire { semaphore: self, ticket: None, at: Location::caller() }
     }
 
     /// Takes a permit if one is free now and nobody is queued for it
@@ -98,12 +102,23 @@ pub struct Acquire<'a> {
     /// and after it returned its permit; `Some` while it waits or holds a
     /// granted permit it has not yet collected.
     ticket: Option<Ticket>,
+    /// Where it was awaited, for the task table (await_site.rs).
+    at: Site,
 }
 
 impl Future for Acquire<'_> {
     type Output = SemaphorePermit;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let at = self.at;
+        note(at, self.poll_wait(cx))
+    }
+}
+
+impl Acquire<'_> {
+    /// `poll`, less the note of where it waits.
+    #[inline(always)]
+    fn poll_wait(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SemaphorePermit> {
         let this = &mut *self;
         let taken = this.semaphore.permits.borrow_mut().poll_take(&mut this.ticket, cx.waker());
         taken.map(|()| this.semaphore.permit())

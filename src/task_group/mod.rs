@@ -35,9 +35,11 @@ mod watch;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::{Future, poll_fn};
+use std::panic::Location;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use crate::event_loop::await_site::note;
 use crate::event_loop::task::TaskId;
 use error::outcome;
 use watch::{Shared, Watch, cancel_children};
@@ -87,12 +89,15 @@ pub use error::GroupError;
 pub struct TaskGroup<T, E> {
     /// Shared with every child's `Watch` (watch.rs).
     shared: Rc<RefCell<Shared<T, E>>>,
+    /// True once the task waiting on the group has been noted as its
+    /// children's awaiter (the task tree); a new child clears it.
+    noted: bool,
 }
 
 impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// An empty group (asyncio: `asyncio.TaskGroup()`).
     pub fn new() -> Self {
-        TaskGroup { shared: Rc::new(RefCell::new(Shared::new())) }
+        TaskGroup { shared: Rc::new(RefCell::new(Shared::new())), noted: false }
     }
 
     /// Spawns `future` as a child task and returns its id; it starts on
@@ -122,6 +127,7 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
         F: Future<Output = Result<T, E>> + 'static,
     {
         let (number, shutting_down) = self.shared.borrow_mut().add_child();
+        self.noted = false;
         let watch = Watch { shared: self.shared.clone(), number, failed: true };
         let child = async move {
             let output = future.await;
@@ -162,8 +168,26 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// }
     /// # });
     /// ```
-    pub async fn join_next(&mut self) -> Option<Result<T, GroupError<E>>> {
-        poll_fn(|cx| self.poll_join_next(cx)).await
+    #[track_caller]
+    pub fn join_next(&mut self) -> impl Future<Output = Option<Result<T, GroupError<E>>>> {
+        let at = Location::caller();
+        poll_fn(move |cx| {
+            let poll = note(at, self.poll_join_next(cx));
+            if poll.is_pending() {
+                self.note_awaiter();
+            }
+            poll
+        })
+    }
+
+    /// Notes the task waiting on the group as its children's awaiter, once
+    /// until a new child comes (the task tree of `reel::tasks()`).
+    fn note_awaiter(&mut self) {
+        if !std::mem::replace(&mut self.noted, true) {
+            for handle in self.shared.borrow().children.values() {
+                handle.note_awaited();
+            }
+        }
     }
 
     fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, GroupError<E>>>> {
@@ -199,8 +223,16 @@ impl<T: 'static, E: 'static> TaskGroup<T, E> {
     /// are not in it. Dropping the future before it returns cancels no
     /// child and loses no outcome: the group still holds them. After it
     /// returns the group is empty, and may take new children.
-    pub async fn wait_all(&mut self) -> Result<Vec<T>, GroupError<E>> {
-        poll_fn(|cx| self.poll_wait_all(cx)).await
+    #[track_caller]
+    pub fn wait_all(&mut self) -> impl Future<Output = Result<Vec<T>, GroupError<E>>> {
+        let at = Location::caller();
+        poll_fn(move |cx| {
+            let poll = note(at, self.poll_wait_all(cx));
+            if poll.is_pending() {
+                self.note_awaiter();
+            }
+            poll
+        })
     }
 
     fn poll_wait_all(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<T>, GroupError<E>>> {

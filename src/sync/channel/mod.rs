@@ -24,9 +24,13 @@ mod sender;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
+use std::future::Future;
 use std::future::poll_fn;
+use std::panic::Location;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
+
+use crate::event_loop::await_site::note;
 
 use super::permits::{self, Permits};
 
@@ -115,8 +119,10 @@ impl<T> Receiver<T> {
     /// queue is empty (asyncio: `await queue.get()`).
     ///
     /// Cancellation-safe: a dropped `recv` loses no value.
-    pub async fn recv(&mut self) -> Option<T> {
-        poll_fn(|cx| self.poll_recv(cx)).await
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Option<T>> {
+        let at = Location::caller();
+        poll_fn(move |cx| note(at, self.poll_recv(cx)))
     }
 
     /// The poll behind [`recv`](Self::recv), for hand-written futures.

@@ -10,11 +10,13 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, ready};
 
 use super::{Chan, SendError, TrySendError};
+use crate::event_loop::await_site::{Site, note};
 use crate::sync::permits::{self, Permits, Ticket};
 
 /// The sending half of a bounded [`channel`](super::channel)
@@ -38,8 +40,14 @@ impl<T> Sender<T> {
     /// Fails with the value back if the receiver is gone, or goes while this
     /// waits. Cancellation-safe: a dropped send has sent nothing, and a slot
     /// it had been granted passes to the next waiting sender.
+    #[track_caller]
     pub fn send(&self, value: T) -> Sending<'_, T> {
-        Sending { chan: &self.handle.chan, value: Some(value), ticket: None }
+        Sending {
+            chan: &self.handle.chan,
+            value: Some(value),
+            ticket: None,
+            at: Location::caller(),
+        }
     }
 
     /// Sends `value` if there is a free slot now and no sender is queued for
@@ -104,6 +112,8 @@ pub struct Sending<'a, T> {
     /// This send's place in the queue for a slot: `Some` while it waits or
     /// holds a granted slot it has not yet filled.
     ticket: Option<Ticket>,
+    /// Where it was awaited, for the task table (await_site.rs).
+    at: Site,
 }
 
 // `value` is only ever moved out whole, never pinned in place, so a `Sending`
@@ -113,7 +123,16 @@ impl<T> Unpin for Sending<'_, T> {}
 impl<T> Future for Sending<'_, T> {
     type Output = Result<(), SendError<T>>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let at = self.at;
+        note(at, self.poll_wait(cx))
+    }
+}
+
+impl<T> Sending<'_, T> {
+    /// `poll`, less the note of where it waits.
+    #[inline(always)]
+    fn poll_wait(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
         let this = &mut *self;
         if !this.chan.receiver_alive.get() {
             return Poll::Ready(Err(SendError(this.take_value())));
