@@ -6,7 +6,8 @@
 //! coroutines share a dict. Ground rule: no method awaits, so a borrow never
 //! spans an `.await`; and sending to a client never waits (see `outbox`).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Bound::{Excluded, Unbounded};
 use std::rc::Rc;
 
 use reel::sync::Event;
@@ -44,7 +45,9 @@ struct User {
 }
 
 struct Room {
-    members: BTreeSet<String>,
+    /// Each member's name and a handle on its outbox: a broadcast walks
+    /// this map and queues the line, with no lookup by name per member.
+    members: BTreeMap<String, Outbox>,
     /// The last `history_len` chat lines said here, oldest first.
     history: VecDeque<Rc<str>>,
     /// Notices not said yet (only while the room is big).
@@ -84,7 +87,7 @@ impl Chat {
     /// The others in the lobby hear about it.
     pub fn join(&mut self, name: &str, outbox: Outbox, session: u64) -> Vec<Rc<str>> {
         let room = self.room_entry(LOBBY);
-        room.members.insert(name.to_string());
+        room.members.insert(name.to_string(), outbox.clone());
         let history = room.history.iter().cloned().collect();
         let user = User { room: room.name.clone(), outbox, session };
         self.users.insert(name.to_string(), user);
@@ -134,8 +137,11 @@ impl Chat {
         let Some(from) = self.users.get(name).map(|u| u.room.clone()) else { return Vec::new() };
         self.leave_room(name, &from);
         let mut slow = self.notice(&from, Kind::LeftRoom, name, None);
+        let outbox = self.users.get(name).map(|u| u.outbox.clone());
         let room = self.room_entry(to);
-        room.members.insert(name.to_string());
+        if let Some(outbox) = outbox {
+            room.members.insert(name.to_string(), outbox);
+        }
         let history = room.history.iter().cloned().collect();
         let room_name = room.name.clone();
         if let Some(user) = self.users.get_mut(name) {
@@ -173,7 +179,7 @@ impl Chat {
     pub fn members(&self, room: &str) -> Vec<&str> {
         self.rooms
             .get(room)
-            .map(|r| r.members.iter().map(String::as_str).collect())
+            .map(|r| r.members.keys().map(String::as_str).collect())
             .unwrap_or_default()
     }
 
@@ -216,8 +222,17 @@ impl Chat {
     fn send_to_room(&mut self, room: &str, line: Rc<str>, except: Option<&str>) -> Slow {
         let mut slow = self.flush_room(room);
         if let Some(r) = self.rooms.get(room) {
-            for member in r.members.iter().filter(|m| Some(m.as_str()) != except) {
-                self.send_to(member, line.clone(), &mut slow);
+            // The members before `except` and after it, in name order: no
+            // comparison of names per member.
+            let (before, after) = match except {
+                Some(name) => (
+                    r.members.range::<str, _>((Unbounded, Excluded(name))),
+                    Some(r.members.range::<str, _>((Excluded(name), Unbounded))),
+                ),
+                None => (r.members.range::<str, _>((Unbounded::<&str>, Unbounded)), None),
+            };
+            for (member, outbox) in before.chain(after.into_iter().flatten()) {
+                send_to(member, outbox, line.clone(), &mut slow);
             }
         }
         slow
@@ -234,20 +249,11 @@ impl Chat {
         let lines = r.gathered.take_lines();
         let r = &self.rooms[room];
         for line in lines.into_iter().map(Rc::<str>::from) {
-            for member in &r.members {
-                self.send_to(member, line.clone(), &mut slow);
+            for (member, outbox) in &r.members {
+                send_to(member, outbox, line.clone(), &mut slow);
             }
         }
         slow
-    }
-
-    /// Queues `line` for `member`, noting it in `slow` if refused.
-    fn send_to(&self, member: &str, line: Rc<str>, slow: &mut Slow) {
-        if let Some(user) = self.users.get(member) {
-            if let Err(why) = user.outbox.send(line) {
-                slow.push((member.to_string(), why));
-            }
-        }
     }
 
     /// Disconnects clients that cannot keep up. Their leave notices may
@@ -273,7 +279,7 @@ impl Chat {
     /// The room called `name`, created empty if there is none.
     fn room_entry(&mut self, name: &str) -> &mut Room {
         self.rooms.entry(name.to_string()).or_insert_with(|| Room {
-            members: BTreeSet::new(),
+            members: BTreeMap::new(),
             history: VecDeque::new(),
             gathered: Gathered::default(),
             name: Rc::from(name),
@@ -293,3 +299,11 @@ impl Chat {
 
 /// Members a line was refused for, and why: they are to be kicked.
 type Slow = Vec<(String, Refused)>;
+
+/// Queues `line` in `member`'s outbox, noting the member in `slow` if
+/// refused.
+fn send_to(member: &str, outbox: &Outbox, line: Rc<str>, slow: &mut Slow) {
+    if let Err(why) = outbox.send(line) {
+        slow.push((member.to_string(), why));
+    }
+}

