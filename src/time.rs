@@ -45,7 +45,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub fn sleep_until(deadline: Instant) -> Sleep {
     with_core("reel::sleep", |_| ());
     let at = Location::caller();
-    Sleep { deadline, id: None, parked: None, at, _loop_bound: PhantomData }
+    Sleep { deadline, id: NO_TIMER, parked: None, at, _loop_bound: PhantomData }
 }
 
 /// About thirty years from now: "never", for durations that overflow.
@@ -53,13 +53,18 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
+/// `Sleep::id` when no timer entry is armed.
+const NO_TIMER: u64 = 0;
+
 /// The future returned by [`sleep`] and [`sleep_until`].
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {
     deadline: Instant,
     /// The id of the timer entry, whose key is `(deadline, id)`: set from the
-    /// first `Pending` until the entry fires or the sleep is dropped or reset.
-    id: Option<u64>,
+    /// first `Pending` until the entry fires or the sleep is dropped or reset;
+    /// `NO_TIMER` otherwise (ids start at 1: an `Option` would add 8 bytes
+    /// to every sleep, and an idle connection holds one).
+    id: u64,
     /// The waker parked in that entry. A re-poll by the same task before the
     /// deadline then needs no timer lookup: the common case in a `select`.
     parked: Option<Waker>,
@@ -84,7 +89,8 @@ impl Sleep {
 
     fn unregister(&mut self) {
         self.parked = None;
-        if let Some(id) = self.id.take() {
+        let id = std::mem::replace(&mut self.id, NO_TIMER);
+        if id != NO_TIMER {
             if let Some(core) = try_core() {
                 core.timers.remove((self.deadline, id));
             }
@@ -106,7 +112,8 @@ impl Sleep {
     #[inline(always)]
     fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         with_core("Sleep::poll", |core| {
-            if let Some(id) = self.id {
+            if self.id != NO_TIMER {
+                let id = self.id;
                 // `fire_expired` removes exactly the entries due at the loop's
                 // clock, so before the deadline ours is still there.
                 let same_task = self.parked.as_ref().is_some_and(|w| w.will_wake(cx.waker()));
@@ -118,14 +125,14 @@ impl Sleep {
                     self.parked = Some(cx.waker().clone());
                     return Poll::Pending;
                 }
-                self.id = None;
+                self.id = NO_TIMER;
                 self.parked = None;
                 return Poll::Ready(());
             }
             if self.deadline <= core.now() {
                 return Poll::Ready(());
             }
-            self.id = Some(core.timers.insert(self.deadline, cx.waker()).1);
+            self.id = core.timers.insert(self.deadline, cx.waker()).1;
             self.parked = Some(cx.waker().clone());
             Poll::Pending
         })

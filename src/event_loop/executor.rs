@@ -113,8 +113,8 @@ impl Executor {
             busy: 0,
             born: coarse_nanos(),
             waiting_at: None,
-            spawned_by: self.current.get().map(|task| task.id),
-            awaited_by: None,
+            spawned_by: self.current.get().map_or(0, |task| task.id.0.try_into().unwrap_or(0)),
+            awaited_by: 0,
         });
         (task, waker)
     }

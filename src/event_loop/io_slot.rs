@@ -41,6 +41,14 @@ const WRITABLE: u8 = 0b10;
 /// epoll will not report it again (the edge has come and gone).
 const READ_CLOSED: u8 = 0b100;
 
+/// What a registration is, beside its token.
+pub(crate) enum What {
+    /// A connection, and its peer.
+    Peer(SocketAddr),
+    /// Anything else, named.
+    Label(Rc<str>),
+}
+
 /// What the reactor knows about one registered socket.
 #[derive(Default)]
 pub(crate) struct IoSlot {
@@ -51,12 +59,11 @@ pub(crate) struct IoSlot {
     reader: Option<Waker>,
     /// The task waiting to write (or to finish connecting); taken when woken.
     writer: Option<Waker>,
-    /// The connection's peer, when it is one: for `reel::tasks()`.
-    peer: Option<SocketAddr>,
-    /// What the registration is, when it is not a connection (`listener
-    /// 127.0.0.1:8888`, `signal pipe SIGINT`, `stdin`): for the trace, the
-    /// task table, the timeline and gdb.
-    label: Option<Rc<str>>,
+    /// What the registration is: a connection's peer, or a label
+    /// (`listener 127.0.0.1:8888`, `signal pipe SIGINT`, `stdin`), for the
+    /// trace, the task table, the timeline and gdb. One field for both:
+    /// every connection has a slot, and the slab grows by doubling.
+    what: Option<What>,
 }
 
 impl IoSlot {
@@ -120,20 +127,28 @@ impl IoSlot {
     }
 
     pub(super) fn set_peer(&mut self, peer: SocketAddr) {
-        self.peer = Some(peer);
+        self.what = Some(What::Peer(peer));
     }
 
     pub(super) fn set_label(&mut self, label: Rc<str>) {
-        self.label = Some(label);
+        self.what = Some(What::Label(label));
+    }
+
+    /// The connection's peer, when it is one.
+    pub(super) fn peer(&self) -> Option<SocketAddr> {
+        match self.what {
+            Some(What::Peer(peer)) => Some(peer),
+            _ => None,
+        }
     }
 
     /// What the registration is, in parentheses after `I/O 4`: its label,
     /// else its peer; `None` for an unnamed one.
     pub(super) fn what(&self) -> Option<String> {
-        match (&self.label, self.peer) {
-            (Some(label), _) => Some(label.to_string()),
-            (None, Some(peer)) => Some(peer.to_string()),
-            (None, None) => None,
+        match &self.what {
+            Some(What::Label(label)) => Some(label.to_string()),
+            Some(What::Peer(peer)) => Some(peer.to_string()),
+            None => None,
         }
     }
 
@@ -142,11 +157,14 @@ impl IoSlot {
     pub(super) fn parked(&self) -> impl Iterator<Item = (bool, Option<SocketAddr>, usize)> + '_ {
         [(&self.reader, true), (&self.writer, false)]
             .into_iter()
-            .filter_map(|(waker, read)| Some((read, self.peer, waker.as_ref()?.data() as usize)))
+            .filter_map(|(waker, read)| Some((read, self.peer(), waker.as_ref()?.data() as usize)))
     }
 
     /// The label, for `reel::tasks()`.
     pub(super) fn label(&self) -> Option<&Rc<str>> {
-        self.label.as_ref()
+        match &self.what {
+            Some(What::Label(label)) => Some(label),
+            _ => None,
+        }
     }
 }

@@ -65,8 +65,8 @@ impl Executor {
             waker: task.waker.data() as usize,
             wakeable: task.state != TaskState::Waiting || Arc::strong_count(&task.wakers) > 2,
             waiting_at: task.waiting_at,
-            spawned_by: task.spawned_by,
-            awaited_by: task.awaited_by,
+            spawned_by: (task.spawned_by != 0).then_some(TaskId(task.spawned_by.into())),
+            awaited_by: (task.awaited_by != 0).then_some(TaskId(task.awaited_by.into())),
         };
         tasks.iter().map(row).collect()
     }
@@ -109,7 +109,7 @@ impl Executor {
     /// its group), or (`None`) no longer does; for the task tree.
     pub(crate) fn note_awaited(&self, task: TaskRef, by: Option<TaskId>) {
         if let Some(slot) = self.tasks.borrow_mut().get_mut(task.key).filter(|t| t.id == task.id) {
-            slot.awaited_by = by;
+            slot.awaited_by = by.map_or(0, |id| id.0.try_into().unwrap_or(0));
         }
     }
 

@@ -42,8 +42,11 @@ pub(crate) struct Task {
     /// Where its last poll left it waiting: the call site of the leaf
     /// future that returned `Pending` (await_site.rs).
     pub(super) waiting_at: Option<Site>,
-    /// The task that spawned it, and the task awaiting it (its
-    /// `JoinHandle` or its `TaskGroup`) while one does: the task tree.
-    pub(super) spawned_by: Option<TaskId>,
-    pub(super) awaited_by: Option<TaskId>,
+    /// The ids of the task that spawned it and of the task awaiting it
+    /// (its `JoinHandle` or its `TaskGroup`) while one does, 0 for none or
+    /// for an id past `u32::MAX`: the task tree, which then shows no parent.
+    /// 32 bits, not an `Option<TaskId>` (four times the size): every
+    /// connection has a slot, and the slab grows by doubling.
+    pub(super) spawned_by: u32,
+    pub(super) awaited_by: u32,
 }

@@ -33,7 +33,8 @@ pub(crate) struct Timers {
 
 impl Timers {
     pub(crate) fn new() -> Self {
-        Timers { map: RefCell::new(BTreeMap::new()), next_id: Cell::new(0) }
+        // Ids start at 1: a `Sleep` keeps 0 for "no entry".
+        Timers { map: RefCell::new(BTreeMap::new()), next_id: Cell::new(1) }
     }
 
     /// Adds a timer waking `waker` at `deadline`; returns its key.

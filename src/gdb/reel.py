@@ -162,6 +162,18 @@ def address_text(socket_addr):
     return text
 
 
+def slot_what(slot):
+    """What an io_slot::IoSlot is: `("peer", "127.0.0.1:5000")`,
+    `("label", "listener ...")`, or None."""
+    what = payload(slot["what"])
+    if what is None:
+        return None
+    inner = payload(what)
+    if variant(what) == "Peer":
+        return "peer", address_text(inner)
+    return "label", rc_text(inner)
+
+
 class TaskPrinter:
     """task_slot::Task: `task 4 "handler 127.0.0.1:5000" waiting`."""
 
@@ -250,11 +262,9 @@ class IoSlotPrinter:
             if waker is not None:
                 task = waker_task(waker)
                 parts.append("{}: {}".format(side, named(task) if task is not None else "a waker"))
-        label, peer = payload(slot["label"]), payload(slot["peer"])
-        if label is not None:
-            parts.append(rc_text(label))
-        elif peer is not None:
-            parts.append("peer " + address_text(peer))
+        what = slot_what(slot)
+        if what is not None:
+            parts.append(what[1] if what[0] == "label" else "peer " + what[1])
         return ", ".join(parts)
 
 
@@ -283,8 +293,8 @@ def waits(core):
         slot = payload(entry)
         if slot is None:
             continue
-        label, peer = payload(slot["label"]), payload(slot["peer"])
-        what = rc_text(label) if label is not None else (address_text(peer) if peer is not None else None)
+        what = slot_what(slot)
+        what = what[1] if what is not None else None
         for side, word in (("reader", "read"), ("writer", "write")):
             waker = payload(slot[side])
             task = waker_task(waker) if waker is not None else None
