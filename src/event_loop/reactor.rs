@@ -109,8 +109,8 @@ impl Reactor {
 
     /// Waits in `epoll_wait` for at most `timeout` (`None`: until an event).
     /// EINTR (a signal arrived while it waited) counts as no events and
-    /// returns true: the tick goes on, and the signal's pipe, written by
-    /// the handler, is readable at the next wait.
+    /// returns true: the tick goes on, and the signal's pipe, which reel's
+    /// signal handler wrote to, is readable at the next wait.
     pub(crate) fn poll(&self, timeout: Option<Duration>) -> bool {
         let mut events = self.events.borrow_mut();
         match self.poll.borrow_mut().poll(&mut events, timeout) {
@@ -168,7 +168,7 @@ impl Reactor {
             done.events += 1;
             if event.token() == WAKE_TOKEN {
                 done.remote_woken = true;
-                if watching {
+                if watching && trace::enabled() {
                     trace::note_event(&mut done.summary, "the cross-thread waker", "r", None);
                 }
                 continue;
