@@ -7,6 +7,7 @@
 //! cargo run --release --example echo -- --port 8888
 //! cargo run --release --example echo_load -- --clients 100 --size 64 --duration 10
 //! cargo run --release --example echo_load -- --clients 10 --messages 1000
+//! cargo run --release --example echo_load -- --clients 99 --firehose 1 --duration 5
 //! ```
 //!
 //! Each client connects, then writes one message, reads exactly that many
@@ -16,14 +17,20 @@
 //! seconds, messages per second, latency percentiles), for people and for
 //! `bench/run.sh`.
 //!
+//! With `--firehose N`, N more connections stream 16 KiB chunks as fast as
+//! the server takes them, and the ping-pong clients' latency shows what one
+//! connection that always has data waiting does to the others.
+//!
 //! It is meant to be the load generator of a benchmark, so the hot loop
 //! allocates nothing: each client owns one message and one read buffer, and
 //! latencies go into a fixed-size histogram instead of a growing list.
 
+use std::cell::Cell;
 use std::fmt;
 use std::io::{self, ErrorKind};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -66,6 +73,13 @@ struct Args {
     /// (after the end of --duration, with it); they count as failed.
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     timeout: f64,
+    /// Also run this many firehose connections beside the ping-pong
+    /// clients: each writes 16 KiB chunks as fast as the server takes them
+    /// and reads the echo on the side, until the ping-pong clients are done.
+    /// Their latency is not counted: the question is what a connection that
+    /// always has data waiting does to the others' latency.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    firehose: usize,
 }
 
 /// When a client stops sending.
@@ -100,6 +114,10 @@ async fn load(addr: SocketAddr, args: Args) -> Report {
         None => Plan::Messages(args.messages),
     };
     let give_up = started + seconds(args.duration.unwrap_or(0.0)) + seconds(args.timeout);
+    let done = Rc::new(Cell::new(false));
+    let hoses: Vec<_> = (0..args.firehose)
+        .map(|id| reel::spawn_named(&format!("firehose {id}"), firehose(addr, done.clone())))
+        .collect();
     let handles: Vec<_> = (0..args.clients)
         .map(|id| reel::spawn_named(&format!("client {id}"), client(addr, id, args.size, plan)))
         .collect();
@@ -128,7 +146,37 @@ async fn load(addr: SocketAddr, args: Args) -> Report {
         }
     }
     report.elapsed = started.elapsed();
+    done.set(true);
+    for hose in hoses {
+        let left = give_up.saturating_duration_since(Instant::now());
+        if let Ok(Ok(Ok(bytes))) = reel::timeout(left, hose).await {
+            report.firehose_bytes += bytes;
+        }
+    }
     report
+}
+
+/// One firehose connection: writes 16 KiB chunks until `done`, reads the
+/// echo in a task of its own, then closes its side and waits for the rest
+/// of the echo; returns the bytes echoed back.
+async fn firehose(addr: SocketAddr, done: Rc<Cell<bool>>) -> io::Result<u64> {
+    let stream = TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    let (mut read, mut write) = stream.into_split();
+    let echoed = reel::spawn_named("firehose reader", async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0u64;
+        while let Ok(n @ 1..) = read.read(&mut buf).await {
+            total += n as u64;
+        }
+        total
+    });
+    let chunk = vec![b'x'; 16 * 1024];
+    while !done.get() {
+        write.write_all(&chunk).await?;
+    }
+    drop(write);
+    echoed.await.map_err(io::Error::other)
 }
 
 /// What one client did.
@@ -192,6 +240,8 @@ struct Report {
     messages: u64,
     elapsed: Duration,
     latency: Histogram,
+    /// Bytes the firehose connections got back.
+    firehose_bytes: u64,
 }
 
 impl fmt::Display for Report {
@@ -208,6 +258,11 @@ impl fmt::Display for Report {
         writeln!(f, "messages per second: {rate:.0}")?;
         let micros = |p: f64| self.latency.percentile(p).as_secs_f64() * 1e6;
         writeln!(f, "latency p50: {:.1} us", micros(50.0))?;
-        writeln!(f, "latency p99: {:.1} us", micros(99.0))
+        writeln!(f, "latency p99: {:.1} us", micros(99.0))?;
+        if self.firehose_bytes > 0 {
+            let rate = self.firehose_bytes as f64 / secs.max(1e-9) / 1e6;
+            writeln!(f, "firehose MB per second: {rate:.1}")?;
+        }
+        Ok(())
     }
 }

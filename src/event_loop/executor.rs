@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use slab::Slab;
 
-use crate::event_loop::await_site::{self};
+use crate::event_loop::await_site;
+use crate::event_loop::budget;
 use crate::event_loop::reactor::Reactor;
 use crate::event_loop::slow_poll::{coarse_nanos, warn_slow};
 use crate::event_loop::task::{TaskId, TaskName, TaskRef, TaskState};
@@ -226,9 +227,13 @@ impl Executor {
             return (name, coarse_nanos());
         }
         self.current.set(Some(task_ref));
+        budget::start_poll();
         let outcome = body.poll(&mut Context::from_waker(&waker));
         self.current.set(None);
         let waiting_at = await_site::take();
+        if budget::ran_out() {
+            self.note_budget_spent(task_ref);
+        }
         let ended = coarse_nanos();
         match outcome {
             Ok(Poll::Ready(())) => self.remove(task_ref, body, TaskEnd::Completed),

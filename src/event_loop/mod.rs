@@ -25,10 +25,12 @@
 //! `timeline_recorder` and `timeline_file` (what `REEL_TIMELINE=FILE`
 //! records, for Perfetto), `await_site` (the line where a task waits) and
 //! `debugger` (where gdb finds the loops); the core calls them through
-//! named helpers.
+//! named helpers. `budget` (a poll's 32 I/O attempts) is read with
+//! `registration`.
 //! `io_slot` is one socket's readiness and wakers, read with `reactor`.
 
 pub(crate) mod await_site;
+pub(crate) mod budget;
 pub(crate) mod context;
 pub(crate) mod debugger;
 pub(crate) mod executor;

@@ -15,6 +15,7 @@ use std::task::{Context, Poll};
 
 use mio::event::Source;
 
+use crate::event_loop::budget;
 use crate::event_loop::context::{Core, with_core};
 use crate::event_loop::reactor::Direction;
 
@@ -89,6 +90,9 @@ impl Registration {
         drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         loop {
+            if !budget::spend() {
+                return yield_now(cx);
+            }
             let attempt =
                 self.core.reactor.attempt(self.token, dir, Some(cx.waker()), &mut op, &drained);
             match attempt {
@@ -112,6 +116,9 @@ impl Registration {
         dir: Direction,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
+        if !budget::spend() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
         self.core
             .reactor
             .attempt(self.token, dir, None, op, |_| false)
@@ -124,6 +131,9 @@ impl Registration {
         buf_len: usize,
         op: impl FnOnce() -> io::Result<usize>,
     ) -> io::Result<usize> {
+        if !budget::spend() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
         self.core
             .reactor
             .attempt(self.token, Direction::Read, None, op, |&n| n > 0 && n < buf_len)
@@ -153,7 +163,11 @@ impl Registration {
 
     /// Resolves once `dir` is known ready, without doing any I/O
     /// (connect completion, `readable()`, `writable()`).
+    #[inline]
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<()> {
+        if !budget::spend() {
+            return yield_now(cx);
+        }
         if self.core.reactor.poll_ready(self.token, dir, cx.waker()) {
             Poll::Ready(())
         } else {
@@ -182,4 +196,13 @@ impl Registration {
     pub(crate) fn deregister(&self, source: &mut impl Source) {
         self.core.reactor.deregister(self.token, source);
     }
+}
+
+/// The budget ran out (budget.rs): queue the task for the next tick and
+/// return `Pending`. The socket's readiness is kept: nothing was tried.
+#[cold]
+#[inline(never)]
+fn yield_now<T>(cx: &mut Context<'_>) -> Poll<T> {
+    cx.waker().wake_by_ref();
+    Poll::Pending
 }

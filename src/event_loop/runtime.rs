@@ -160,6 +160,8 @@ fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Out
 /// Tasks woken while phase 5 runs (a task waking another, `yield_now`) land at
 /// the back of the ready queue and run in the next tick, after another
 /// `epoll_wait(0)`: a task that keeps waking itself cannot starve I/O or timers.
+/// Nor can one whose sockets stay ready: after 32 I/O attempts in one poll
+/// it yields the same way (budget.rs).
 fn run_once(core: &Core) {
     let tick = core.tick.get() + 1;
     core.tick.set(tick);

@@ -133,6 +133,18 @@ impl Executor {
         );
     }
 
+    /// A poll used up its I/O budget (budget.rs): the task yielded, and
+    /// the trace says so.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn note_budget_spent(&self, task: TaskRef) {
+        let tasks = self.tasks.borrow();
+        let name = tasks.get(task.key).and_then(|t| t.name.clone());
+        let name = name.as_deref().map_or("unnamed", String::as_str);
+        let per_poll = crate::event_loop::budget::PER_POLL;
+        log::trace!(target: "reel", "task {} ({name}) used its budget of {per_poll} I/O attempts in one poll: it yields to the others until the next tick", task.id);
+    }
+
     /// A task was just queued, while the timeline or the trace follows
     /// wakes: tells the timeline what woke it (the task being polled, else
     /// the phase's cause), with both tasks' names.
