@@ -229,7 +229,7 @@ impl Chat {
                     r.members.range::<str, _>((Unbounded, Excluded(name))),
                     Some(r.members.range::<str, _>((Excluded(name), Unbounded))),
                 ),
-                None => (r.members.range::<str, _>((Unbounded::<&str>, Unbounded)), None),
+                None => (r.members.range::<str, _>(..), None),
             };
             for (member, outbox) in before.chain(after.into_iter().flatten()) {
                 send_to(member, outbox, line.clone(), &mut slow);
