@@ -55,6 +55,7 @@ mod clock;
 mod config;
 mod conn;
 mod files;
+mod headers;
 mod input;
 mod mime;
 mod output;

@@ -5,9 +5,11 @@
 //! Everything here is synchronous and works on bytes already read; the
 //! connection (`conn`, `input`) does the reading and the waiting.
 
+use std::borrow::Cow;
 use std::mem::MaybeUninit;
 use std::net::SocketAddr;
 
+use super::headers::Headers;
 use super::target::split_target;
 
 /// The longest request head (request line and headers), in bytes.
@@ -21,8 +23,9 @@ pub const MAX_HEADERS: usize = 100;
 #[allow(dead_code)]
 #[derive(Debug)]
 pub struct Request {
-    /// `GET`, `POST`, ... as sent (methods are case-sensitive).
-    pub method: String,
+    /// `GET`, `POST`, ... as sent (methods are case-sensitive); the common
+    /// ones borrowed, so they cost no allocation.
+    pub method: Cow<'static, str>,
     /// The path, percent-decoded, without the query: `/a b.html`.
     pub path: String,
     /// The query after `?`, as sent (not decoded), if any.
@@ -30,7 +33,7 @@ pub struct Request {
     /// The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
     pub version: u8,
     /// Every header in order, names as sent; see [`Request::header`].
-    pub headers: Vec<(String, String)>,
+    pub headers: Headers,
     /// The body, decoded from chunks if it came chunked; empty if none.
     pub body: Vec<u8>,
     /// The client's address.
@@ -40,8 +43,7 @@ pub struct Request {
 impl Request {
     /// The first header called `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        let mut matching = self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
-        matching.next().map(|(_, value)| value.as_str())
+        self.headers.get(name)
     }
 }
 
@@ -93,14 +95,15 @@ pub fn parse_head(
     let version = parsed.version.unwrap_or(1);
     let (path, query) = split_target(target)?;
     let mut rules = Rules::default();
-    let mut owned = Vec::with_capacity(parsed.headers.len());
+    let bytes = parsed.headers.iter().map(|h| h.name.len() + h.value.len()).sum();
+    let mut owned = Headers::with_capacity(parsed.headers.len(), bytes);
     for header in parsed.headers.iter() {
         let value = match std::str::from_utf8(header.value) {
-            Ok(value) => value.to_owned(),
-            Err(_) => String::from_utf8_lossy(header.value).into_owned(),
+            Ok(value) => Cow::Borrowed(value),
+            Err(_) => String::from_utf8_lossy(header.value),
         };
         rules.see(header.name, &value);
-        owned.push((header.name.to_owned(), value));
+        owned.push(header.name, &value);
     }
     // RFC 9112 section 3.2: an HTTP/1.1 request without Host, or any with
     // more than one, is a 400, whatever the target's form.
@@ -110,7 +113,7 @@ pub fn parse_head(
     let keep_alive = if version == 1 { !rules.close } else { rules.keep_alive && !rules.close };
     let framing = rules.framing(method, version, max_body);
     let request = Request {
-        method: method.to_owned(),
+        method: method_name(method),
         path,
         query,
         version,
@@ -122,6 +125,16 @@ pub fn parse_head(
         Head { request, framing, keep_alive, expect_continue: rules.expect_continue },
         length,
     )))
+}
+
+/// `method` borrowed from a static string when it is one of the common
+/// methods (every request of a browser or a load tool), else owned.
+fn method_name(method: &str) -> Cow<'static, str> {
+    const COMMON: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"];
+    match COMMON.iter().find(|&&common| common == method) {
+        Some(&common) => Cow::Borrowed(common),
+        None => Cow::Owned(method.to_owned()),
+    }
 }
 
 /// True if the request line is `METHOD TARGET HTTP/d.d`, three parts: a

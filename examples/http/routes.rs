@@ -197,7 +197,7 @@ impl App {
     pub fn refusal(&self, request: &Request) -> Option<Response> {
         let route = self.routes.iter().find(|route| route.path == request.path);
         let allow = route.map_or("GET, HEAD", |route| route.allow);
-        let allowed = allow.split(", ").any(|method| method == request.method);
+        let allowed = allow.split(',').any(|method| method.trim_start() == request.method);
         (!allowed).then(|| Response::error(405).header("Allow", allow))
     }
 
@@ -259,11 +259,11 @@ mod tests {
 
     fn request(method: &str, path: &str) -> Request {
         Request {
-            method: method.into(),
+            method: method.to_owned().into(),
             path: path.into(),
             query: None,
             version: 1,
-            headers: Vec::new(),
+            headers: Default::default(),
             body: Vec::new(),
             peer: "127.0.0.1:1".parse().unwrap(),
         }

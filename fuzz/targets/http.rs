@@ -2,6 +2,8 @@
 
 #[path = "../../examples/http/chunked.rs"]
 pub mod chunked;
+#[path = "../../examples/http/headers.rs"]
+pub mod headers;
 #[path = "../../examples/http/parse.rs"]
 pub mod parse;
 #[path = "../../examples/http/ranges.rs"]
