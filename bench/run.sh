@@ -14,10 +14,15 @@
 #   3. user-space instructions per message: the server under callgrind,
 #      $CG_CLIENTS x $CG_MESSAGES messages, minus a run with no messages;
 #   4. resident memory per idle connection: VmRSS before and after
-#      $IDLE_CONNS idle connections (held by bench's hold_conns).
+#      $IDLE_CONNS idle connections (held by bench's hold_conns);
+#   5. tail latency under a firehose: echo_load --clients 99 --firehose 1
+#      (99 ping-pong clients beside one connection that streams 16 KiB
+#      chunks as fast as it can), reel alternated with tokio current_thread,
+#      $ROUNDS rounds: the ping-pong clients' p99, and the firehose's MB/s.
 # Environment: DURATION (s, default 5), ROUNDS (3), CLIENTS (100), SIZE (64),
-# CG_CLIENTS (10), CG_MESSAGES (2000), IDLE_CONNS (10000), KEEP (keep the
-# work folder with every raw output).
+# CG_CLIENTS (10), CG_MESSAGES (2000), IDLE_CONNS (10000), PARTS (which of
+# the measurements to run: "load instructions memory firehose", the
+# default, or a subset), KEEP (keep the work folder with every raw output).
 #
 # bench/run.sh chat: reel's chat example against tokio_chat (the same
 # protocol on tokio current_thread), fan-out in one room, with chat_load as
@@ -87,6 +92,7 @@ SIZE=${SIZE:-64}
 CG_CLIENTS=${CG_CLIENTS:-10}
 CG_MESSAGES=${CG_MESSAGES:-2000}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+PARTS=${PARTS:-load instructions memory firehose}
 SERVER_CPU=0
 LOAD_CPU=1
 WORK=$(mktemp -d /tmp/reel-bench.XXXXXX)
@@ -445,7 +451,7 @@ http_report() {
             printf "  %-62s %.2f (goal %s %.2f): %s\n", what, x, min ? ">=" : "<=", g, ok ? "met" : "MISSED" }'
     }
     http_target "hello: throughput vs hyper" hello hyper rate ">=1.0"
-    http_target "hello: server CPU per request vs hyper" hello hyper cpu 0.8
+    http_target "hello: server CPU per request vs hyper" hello hyper cpu 0.95
     http_target "1 KiB file: throughput vs nginx (as shipped)" 1k nginx rate ">=1.0"
     http_target "1 KiB file: server CPU per request vs nginx (as shipped)" 1k nginx cpu 1.0
     http_target "1 KiB file: throughput vs nginx (open_file_cache)" 1k nginx-ofc rate ">=1.0"
@@ -602,7 +608,9 @@ chat_bench() {
     echo
     echo "targets (reel against tokio current_thread):"
     target "throughput (delivered/s)" "${M_RATE[reel-chat]}" "${M_RATE[tokio-chat]}" ">=1.0"
-    target "server CPU per delivered line" "${M_CPU[reel-chat]}" "${M_CPU[tokio-chat]}" 0.9
+    target "throughput, paired" "$(echo "$paired" | median)" 1 ">=1.0"
+    target "server CPU per delivered line" "${M_CPU[reel-chat]}" "${M_CPU[tokio-chat]}" 0.95
+    target "latency p99" "${M_P99[reel-chat]}" "${M_P99[tokio-chat]}" 1.0
 }
 
 if [[ $MODE == chat ]]; then
@@ -613,7 +621,8 @@ fi
 # ============================================================ echo mode
 
 # ------------------------------------------------ 1 and 2: load, perf stat
-declare -A RATE CPU_NS SYSCALLS PAIRED
+declare -A RATE CPU_NS SYSCALLS PAIRED P99
+part() { [[ " $PARTS " == *" $1 "* ]]; }
 measure_load() {
     local name=$1 run=$2
     start_server "$name" "$WORK/$name.$run.server"
@@ -632,6 +641,7 @@ measure_load() {
     msec=$(awk -F, '$3 == "task-clock" {print $1}' "$WORK/$name.$run.perf" 2>/dev/null)
     calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$WORK/$name.$run.perf" 2>/dev/null)
     RATE[$name]+="$rate "
+    P99[$name]+="$(field 'latency p99' "$WORK/$name.$run.load") "
     if [[ -n "$msec" && -n "$calls" && "$messages" -gt 0 ]]; then
         CPU_NS[$name]+="$(awk -v m="$msec" -v n="$messages" 'BEGIN {printf "%.0f", m * 1e6 / n}') "
         SYSCALLS[$name]+="$(awk -v c="$calls" -v n="$messages" 'BEGIN {printf "%.3f", c / n}') "
@@ -642,15 +652,17 @@ measure_load() {
     log "$name: $rate msg/s, server ${msec:-?} ms CPU, ${calls:-?} syscalls, $messages messages"
 }
 
-log "throughput: $ROUNDS rounds, $CLIENTS clients x $SIZE B, ${DURATION}s per run"
-for ((round = 1; round <= ROUNDS; round++)); do
-    for peer in tokio-ct tokio-mt mio; do
-        measure_load reel "$round-$peer"
-        reel_rate=$LAST_RATE
-        measure_load "$peer" "$round"
-        PAIRED[$peer]+="$(awk -v p="$LAST_RATE" -v r="$reel_rate" 'BEGIN {print p / r}') "
+if part load; then
+    log "throughput: $ROUNDS rounds, $CLIENTS clients x $SIZE B, ${DURATION}s per run"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for peer in tokio-ct tokio-mt mio; do
+            measure_load reel "$round-$peer"
+            reel_rate=$LAST_RATE
+            measure_load "$peer" "$round"
+            PAIRED[$peer]+="$(awk -v p="$LAST_RATE" -v r="$reel_rate" 'BEGIN {print p / r}') "
+        done
     done
-done
+fi
 
 # --------------------------------------------- 3: instructions, callgrind
 declare -A INSTR
@@ -666,8 +678,9 @@ callgrind_run() {
     IR=$(total_ir "$file")
     [[ -n "$IR" ]] || die "no total in $file"
 }
-log "instructions: callgrind, $CG_CLIENTS clients x $CG_MESSAGES messages, minus a run with 0"
+part instructions && log "instructions: callgrind, $CG_CLIENTS clients x $CG_MESSAGES messages, minus a run with 0"
 for name in "${SERVERS[@]}"; do
+    part instructions || break
     callgrind_run "$name" 0
     base=$IR
     callgrind_run "$name" "$CG_MESSAGES"
@@ -683,8 +696,9 @@ done
 declare -A MEMORY
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fds() { ls "/proc/$1/fd" | wc -l; }
-log "memory: $IDLE_CONNS idle connections"
+part memory && log "memory: $IDLE_CONNS idle connections"
 for name in "${SERVERS[@]}"; do
+    part memory || break
     start_server "$name" "$WORK/$name.mem.server"
     sleep 0.3
     before=$(rss_kib "$PID")
@@ -708,44 +722,73 @@ for name in "${SERVERS[@]}"; do
     log "$name: VmRSS $before KiB -> $after KiB: ${MEMORY[$name]} bytes per connection"
 done
 
+# ------------------------------------------- 5: p99 beside a firehose
+declare -A HOSE_P99 HOSE_MBS
+measure_firehose() {
+    local name=$1 out=$WORK/$1.hose.$2
+    start_server "$name" "$out.server"
+    run_load "$out.load" --clients 99 --firehose 1 --size "$SIZE" --duration "$DURATION"
+    stop_server
+    HOSE_P99[$name]+="$(field 'latency p99' "$out.load") "
+    HOSE_MBS[$name]+="$(field 'firehose MB per second' "$out.load") "
+    log "$name beside a firehose: p99 $(field 'latency p99' "$out.load") us, firehose $(field 'firehose MB per second' "$out.load") MB/s"
+}
+if part firehose; then
+    log "firehose: $ROUNDS rounds, 99 ping-pong clients beside 1 streaming connection"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        if ((round % 2)); then order=(reel tokio-ct); else order=(tokio-ct reel); fi
+        for name in "${order[@]}"; do measure_firehose "$name" "$round"; done
+    done
+fi
+
 # ------------------------------------------------------------------ table
 echo
 echo "echo benchmark: $CLIENTS clients x $SIZE B ping-pong, ${DURATION}s x $ROUNDS rounds;"
 echo "server on CPU $SERVER_CPU, echo_load on CPU $LOAD_CPU; medians; (x) = this / reel"
-echo "callgrind: $CG_CLIENTS x $CG_MESSAGES messages; memory: $IDLE_CONNS idle connections"
+echo "callgrind: $CG_CLIENTS x $CG_MESSAGES messages; memory: $IDLE_CONNS idle connections; measured: $PARTS"
 echo
-declare -A M_RATE M_CPU M_SYS
+declare -A M_RATE M_CPU M_SYS M_P99
 for name in "${SERVERS[@]}"; do
+    M_P99[$name]=$(echo "${P99[$name]:-}" | median)
     M_RATE[$name]=$(echo "${RATE[$name]:-}" | median)
     M_CPU[$name]=$(echo "${CPU_NS[$name]:-}" | median)
     M_SYS[$name]=$(echo "${SYSCALLS[$name]:-}" | median)
 done
 {
-    echo "server|msg/s|(x)|paired (x)|CPU ns/msg|(x)|syscalls/msg|(x)|user Ir/msg|(x)|RSS B/idle conn|(x)"
+    echo "server|msg/s|(x)|paired (x)|p99 us|CPU ns/msg|(x)|syscalls/msg|(x)|user Ir/msg|(x)|RSS B/idle conn|(x)"
     for name in "${SERVERS[@]}"; do
         paired=n/a
         [[ -n "${PAIRED[$name]:-}" ]] && paired=$(ratio "$(echo "${PAIRED[$name]}" | median)" 1)
         [[ $name == reel ]] && paired=-
-        printf '%s|%.0f|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "${LABEL[$name]}" \
-            "${M_RATE[$name]}" "$(ratio "${M_RATE[$name]}" "${M_RATE[reel]}")" "$paired" \
+        printf '%s|%.0f|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "${LABEL[$name]}" \
+            "${M_RATE[$name]}" "$(ratio "${M_RATE[$name]}" "${M_RATE[reel]}")" "$paired" "${M_P99[$name]}" \
             "${M_CPU[$name]}" "$(ratio "${M_CPU[$name]}" "${M_CPU[reel]}")" \
             "${M_SYS[$name]}" "$(ratio "${M_SYS[$name]}" "${M_SYS[reel]}")" \
-            "${INSTR[$name]}" "$(ratio "${INSTR[$name]}" "${INSTR[reel]}")" \
-            "${MEMORY[$name]}" "$(ratio "${MEMORY[$name]}" "${MEMORY[reel]}")"
+            "${INSTR[$name]:-}" "$(ratio "${INSTR[$name]:-nan}" "${INSTR[reel]:-nan}")" \
+            "${MEMORY[$name]:-}" "$(ratio "${MEMORY[$name]:-nan}" "${MEMORY[reel]:-nan}")"
     done
 } | column -t -s '|'
 
 echo
 echo "targets (reel against tokio current_thread):"
 target "throughput" "${M_RATE[reel]}" "${M_RATE[tokio-ct]}" ">=1.0"
+target "throughput, paired" 1 "$(echo "${PAIRED[tokio-ct]:-}" | median)" ">=1.0"
 target "server CPU per message" "${M_CPU[reel]}" "${M_CPU[tokio-ct]}" 0.95
+target "ping-pong p99" "${M_P99[reel]}" "${M_P99[tokio-ct]}" 1.0
 target "syscalls per message" "${M_SYS[reel]}" "${M_SYS[tokio-ct]}" 1.0
-target "user-space instructions per message" "${INSTR[reel]}" "${INSTR[tokio-ct]}" 0.5
-awk -v m="${MEMORY[reel]}" 'BEGIN { printf "  %-36s %d bytes (goal <= 1024): %s\n", "memory per idle connection", m, m <= 1024 ? "met" : "MISSED" }'
+part instructions && target "user-space instructions per message" "${INSTR[reel]}" "${INSTR[tokio-ct]}" 0.5
+part memory && awk -v m="${MEMORY[reel]}" 'BEGIN { printf "  %-36s %d bytes (goal <= 1024): %s\n", "memory per idle connection", m, m <= 1024 ? "met" : "MISSED" }'
+if part firehose; then
+    hose_reel=$(echo "${HOSE_P99[reel]}" | median) hose_tokio=$(echo "${HOSE_P99[tokio-ct]}" | median)
+    target "p99 beside a firehose" "$hose_reel" "$hose_tokio" 1.0
+    echo "  beside a firehose (medians): reel p99 $hose_reel us, firehose $(echo "${HOSE_MBS[reel]}" | median) MB/s;" \
+        "tokio current_thread p99 $hose_tokio us, firehose $(echo "${HOSE_MBS[tokio-ct]}" | median) MB/s"
+fi
 
 echo
-echo "top functions by self instructions under callgrind (reel, then tokio current_thread):"
+part instructions && echo "top functions by self instructions under callgrind (reel, then tokio current_thread):"
 for name in reel tokio-ct; do
+    part instructions || break
     echo "-- ${LABEL[$name]}"
     head -12 "$WORK/$name.cg.top" 2>/dev/null || true
 done
