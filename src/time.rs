@@ -45,11 +45,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub fn sleep_until(deadline: Instant) -> Sleep {
     with_core("reel::sleep", |_| ());
     let at = Location::caller();
-    Sleep { deadline, id: NO_TIMER, parked: None, at, _loop_bound: PhantomData }
+    Sleep { entry: TimerEntry::new(deadline), at, _loop_bound: PhantomData }
 }
 
 /// About thirty years from now: "never", for durations that overflow.
-fn far_future() -> Instant {
+pub(crate) fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
@@ -59,15 +59,8 @@ const NO_TIMER: u64 = 0;
 /// The future returned by [`sleep`] and [`sleep_until`].
 #[must_use = "a Sleep does nothing unless awaited"]
 pub struct Sleep {
-    deadline: Instant,
-    /// The id of the timer entry, whose key is `(deadline, id)`: set from the
-    /// first `Pending` until the entry fires or the sleep is dropped or reset;
-    /// `NO_TIMER` otherwise (ids start at 1: an `Option` would add 8 bytes
-    /// to every sleep, and an idle connection holds one).
-    id: u64,
-    /// The waker parked in that entry. A re-poll by the same task before the
-    /// deadline then needs no timer lookup: the common case in a `select`.
-    parked: Option<Waker>,
+    /// The deadline and its entry in the loop's timers.
+    entry: TimerEntry,
     /// Where it was awaited, for the task table (await_site.rs).
     at: Site,
     /// Timer entries belong to one loop's thread, so a `Sleep` stays there.
@@ -77,12 +70,49 @@ pub struct Sleep {
 impl Sleep {
     /// When this sleep completes.
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        self.entry.deadline
     }
 
     /// Moves the deadline, re-arming a sleep that already completed.
     /// An idle timeout calls this on every message it sees.
     pub fn reset(&mut self, deadline: Instant) {
+        self.entry.reset(deadline);
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let at = self.at;
+        note(at, self.entry.poll_at(cx))
+    }
+}
+
+/// A deadline and its entry in the current loop's timers: what a [`Sleep`]
+/// is, less where it was awaited. Plain data (no `Rc`), so it is `Send` and
+/// `Sync` as hyper's sleeps must be (`reel::hyper`); it still reaches the
+/// loop only from the loop's thread, when polled or dropped there.
+pub(crate) struct TimerEntry {
+    deadline: Instant,
+    /// The id of the timer entry, whose key is `(deadline, id)`: set from the
+    /// first `Pending` until the entry fires or the sleep is dropped or reset;
+    /// `NO_TIMER` otherwise (ids start at 1: an `Option` would add 8 bytes
+    /// to every sleep, and an idle connection holds one).
+    id: u64,
+    /// The waker parked in that entry. A re-poll by the same task before the
+    /// deadline then needs no timer lookup: the common case in a `select`.
+    parked: Option<Waker>,
+}
+
+impl TimerEntry {
+    /// Not armed yet: the first `Pending` arms it.
+    pub(crate) fn new(deadline: Instant) -> Self {
+        TimerEntry { deadline, id: NO_TIMER, parked: None }
+    }
+
+    /// Moves the deadline; the next poll arms the entry again.
+    pub(crate) fn reset(&mut self, deadline: Instant) {
         self.unregister();
         self.deadline = deadline;
     }
@@ -96,21 +126,11 @@ impl Sleep {
             }
         }
     }
-}
 
-impl Future for Sleep {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let at = self.at;
-        note(at, self.poll_sleep(cx))
-    }
-}
-
-impl Sleep {
-    /// `poll`, less the note of where it waits.
+    /// Ready once the deadline has passed; else the entry is armed (or
+    /// re-parked with this task's waker) and it is `Pending`.
     #[inline(always)]
-    fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    pub(crate) fn poll_at(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         with_core("Sleep::poll", |core| {
             if self.id != NO_TIMER {
                 let id = self.id;
@@ -139,15 +159,21 @@ impl Sleep {
     }
 }
 
-impl Drop for Sleep {
+impl Drop for TimerEntry {
     fn drop(&mut self) {
         self.unregister();
     }
 }
 
+impl fmt::Debug for TimerEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerEntry").field("deadline", &self.deadline).finish()
+    }
+}
+
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sleep").field("deadline", &self.deadline).finish()
+        f.debug_struct("Sleep").field("deadline", &self.entry.deadline).finish()
     }
 }
 
