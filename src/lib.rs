@@ -107,6 +107,8 @@
 mod blocking;
 mod event_loop;
 mod fd;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 mod limits;
 mod memory;

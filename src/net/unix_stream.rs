@@ -198,3 +198,19 @@ impl AsyncWrite for UnixWriteHalf {
         UnixWriteHalf::shutdown(self)
     }
 }
+
+impl AsyncRead for UnixStream {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        UnixStream::poll_read(self, cx, buf)
+    }
+}
+
+impl AsyncWrite for UnixStream {
+    fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        UnixStream::poll_write(self, cx, buf)
+    }
+
+    fn shutdown(&mut self) -> io::Result<()> {
+        UnixStream::shutdown(self, Shutdown::Write)
+    }
+}

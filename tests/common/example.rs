@@ -40,11 +40,16 @@ pub fn example_binary(name: &str) -> PathBuf {
         // The features this test was built with, so that the build neither
         // drops them (an http without TLS) nor replaces the binary that a
         // `cargo test --features ...` built.
-        let features: Vec<&str> = [("tls", cfg!(feature = "tls"))]
-            .into_iter()
-            .chain([("futures-io", cfg!(feature = "futures-io"))])
-            .filter_map(|(feature, on)| on.then_some(feature))
-            .collect();
+        let features: Vec<&str> = [
+            ("tls", cfg!(feature = "tls")),
+            ("futures-io", cfg!(feature = "futures-io")),
+            ("hyper", cfg!(feature = "hyper")),
+            ("hyper-h2", cfg!(feature = "hyper-h2")),
+            ("axum", cfg!(feature = "axum")),
+        ]
+        .into_iter()
+        .filter_map(|(feature, on)| on.then_some(feature))
+        .collect();
         let build = Command::new(env!("CARGO"))
             .args(["build", "--quiet", "--example", name, "--profile", profile])
             .args(["--features", &features.join(",")])

@@ -61,3 +61,16 @@ pub fn set_soft_open_file_limit(soft: u64) -> u64 {
     assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0, "setrlimit");
     before.soft
 }
+
+/// Runs `curl --silent --show-error --max-time 10 ARGS`, which must succeed;
+/// its stdout and stderr.
+pub fn curl(args: &[&str]) -> (String, String) {
+    let out = std::process::Command::new("curl")
+        .args(["--silent", "--show-error", "--max-time", "10"])
+        .args(args)
+        .output()
+        .expect("run curl");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "curl {args:?}: {stderr}");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), stderr)
+}

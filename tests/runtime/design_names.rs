@@ -98,7 +98,8 @@ fn paired_names(text: &str) -> Vec<(String, String)> {
 const EXTERNAL: &[&str] = &[];
 
 /// Functions of others that DESIGN.md and README name alone: libc's,
-/// asyncio's, std's, rustls's, and crates'.
+/// asyncio's, std's, rustls's, hyper's, Linux's (in kernel profiles), and
+/// crates'.
 const EXTERNAL_FNS: &[&str] = &[
     "__errno",
     "__errno_location",
@@ -125,6 +126,14 @@ const EXTERNAL_FNS: &[&str] = &[
     "write_tls",
     "env_logger",
     "mime_guess",
+    "service_fn",
+    "serve_connection",
+    "graceful_shutdown",
+    "header_read_timeout",
+    "tcp_sendmsg",
+    "net_rx_action",
+    "sock_def_readable",
+    "_raw_spin_unlock_irqrestore",
 ];
 
 /// The function-like names in the code spans of `text`: `name()`, or a
