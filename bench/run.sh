@@ -75,11 +75,30 @@
 # leaves the bench package out, carries the image the README shows).
 # Environment: DURATION (10), ROUNDS (3), CONNS (100), CHART (1), PAIRS (the
 # pairs above, as "hello:hyper 1k:nginx ..."), KEEP.
+#
+# bench/run.sh axum: hyper and axum on reel (reel::hyper, the features axum
+# and hyper-h2) against the same code on tokio current_thread, with wrk for
+# HTTP/1.1 and h2load (Debian's nghttp2-client) for HTTP/2.
+#
+#   bench/run.sh axum                       # 5 rounds of 5 s, about 4 minutes
+#   DURATION=2 ROUNDS=1 bench/run.sh axum   # a quick look
+#
+# Servers, each pinned to CPU 0, the load on CPU 1:
+#   reel          examples/axum_app (features axum,hyper-h2): the app in
+#                 examples/axum_app/app.rs through hyper on reel
+#   tokio-axum    bench/src/bin/tokio_axum.rs: the same app.rs, axum::serve
+#                 on tokio current_thread
+#   reel (hyper)  bench's hyper_hello --runtime reel: a hyper service_fn
+#   tokio-hyper   the same hyper_hello on tokio (hyper-util's TokioIo)
+# Tests: axum-hello (GET /), axum-json (GET /json) and hyper-hello (GET /)
+# with wrk -t1 -c$CONNS; axum-h2 (GET /json over h2c) with h2load -c10 -m10
+# (100 streams in flight) for DURATION seconds. Measured as in http mode;
+# h2load gives no p99, so that column holds its mean time per request.
 set -euo pipefail
 
 MODE=${1:-}
-if [[ "$MODE" != "echo" && "$MODE" != "chat" && "$MODE" != "http" ]]; then
-    echo "usage: $0 echo|chat|http" >&2
+if [[ "$MODE" != "echo" && "$MODE" != "chat" && "$MODE" != "http" && "$MODE" != "axum" ]]; then
+    echo "usage: $0 echo|chat|http|axum" >&2
     exit 2
 fi
 
@@ -151,13 +170,14 @@ if [[ $MODE == echo ]]; then
     need valgrind valgrind
     need callgrind_annotate valgrind
 fi
-if [[ $MODE == http ]]; then
+if [[ $MODE == http || $MODE == axum ]]; then
     need wrk wrk
     need curl curl
     need python3 python3
     PATH=$PATH:/usr/sbin:/sbin
     need nginx nginx-light
 fi
+if [[ $MODE == axum ]]; then need h2load nghttp2-client; fi
 
 log "building (release)"
 if [[ $MODE == echo ]]; then
@@ -165,6 +185,8 @@ if [[ $MODE == echo ]]; then
     LOAD=$RELEASE/examples/echo_load
 elif [[ $MODE == http ]]; then
     cargo build --release --quiet --example http
+elif [[ $MODE == axum ]]; then
+    cargo build --release --quiet --example axum_app --features axum,hyper-h2
 else
     cargo build --release --quiet --example chat --example chat_load
     LOAD=$RELEASE/examples/chat_load
@@ -459,12 +481,20 @@ http_report() {
     http_target "1 MiB file: throughput vs nginx (as shipped)" 1m nginx rate ""
     http_target "1 MiB file: throughput vs nginx (open_file_cache)" 1m nginx-ofc rate ""
     http_target "1 KiB file: throughput vs the course's Python (context)" 1k python rate ""
+    local t
+    for t in axum-hello axum-json axum-h2; do
+        http_target "$t: throughput vs tokio" "$t" tokio-axum rate ">=1.0"
+        http_target "$t: server CPU per request vs tokio" "$t" tokio-axum cpu 1.0
+    done
+    http_target "hyper-hello: throughput vs tokio" hyper-hello tokio-hyper rate ">=1.0"
+    http_target "hyper-hello: server CPU per request vs tokio" hyper-hello tokio-hyper cpu 1.0
 
     mkdir -p bench/results
-    cp "$csv" bench/results/http.csv
+    local dest=${HTTP_CSV:-bench/results/http.csv}
+    cp "$csv" "$dest"
     echo
-    echo "wrote bench/results/http.csv"
-    if [[ "${CHART:-1}" == 1 ]]; then http_chart bench/results/http.csv doc/bench-http.png; fi
+    echo "wrote $dest"
+    if [[ "${CHART:-1}" == 1 && $MODE == http ]]; then http_chart bench/results/http.csv doc/bench-http.png; fi
 }
 
 # http_chart CSV PNG: one bar chart per test and metric, with matplotlib.
@@ -525,6 +555,87 @@ PY
 
 if [[ $MODE == http ]]; then
     http_bench
+    exit 0
+fi
+
+# ============================================================ axum mode
+# measure_h2 TEST NAME RUN: one h2load run (h2c, 10 connections x 10
+# streams, DURATION seconds) against server NAME under perf stat.
+measure_h2() {
+    local test=$1 name=$2 run=$3 out=$WORK/$2.$1.$3 key=$1:$2
+    start_server "$name" "$out.server"
+    local url=http://127.0.0.1:$PORT${URLPATH[$test]}
+    perf stat -e task-clock,raw_syscalls:sys_enter -x, -o "$out.perf" -p "$PID" 2>"$out.perf.err" &
+    local perf=$!
+    PIDS+=("$perf")
+    sleep 0.2
+    timeout $((DURATION + 60)) taskset -c "$LOAD_CPU" h2load -c10 -m10 -D "$DURATION" "$url" \
+        >"$out.load" 2>&1 || die "h2load failed against $name: $(cat "$out.load")"
+    kill -INT "$perf" 2>/dev/null || true
+    wait "$perf" 2>/dev/null || true
+    stop_server
+    local done ok rate mean msec calls
+    done=$(sed -n 's/^requests: [0-9]* total, [0-9]* started, \([0-9]*\) done.*/\1/p' "$out.load")
+    ok=$(sed -n 's/^requests: .* \([0-9]*\) succeeded.*/\1/p' "$out.load")
+    [[ -n "$done" && "$done" == "$ok" && "$done" -gt 0 ]] || die "$name: not every h2 request succeeded: $(cat "$out.load")"
+    rate=$(sed -n 's/^finished in [0-9.]*s, \([0-9.]*\) req\/s.*/\1/p' "$out.load")
+    mean=$(to_us "$(awk '$1 == "time" && $3 == "request:" {print $6}' "$out.load" | head -1)")
+    msec=$(awk -F, '$3 == "task-clock" {print $1}' "$out.perf" 2>/dev/null)
+    calls=$(awk -F, '$3 == "raw_syscalls:sys_enter" {print $1}' "$out.perf" 2>/dev/null)
+    H_RATE[$key]+="$rate "
+    H_P99[$key]+="$mean "
+    H_CPU[$key]+="$(awk -v m="$msec" -v n="$done" 'BEGIN {printf "%.3f", m * 1e3 / n}') "
+    H_SYS[$key]+="$(awk -v c="$calls" -v n="$done" 'BEGIN {printf "%.4f", c / n}') "
+    H_UTIL[$key]+="$(awk -v m="$msec" -v s="$DURATION" 'BEGIN {printf "%.0f", m / s / 10}') "
+    LAST_RATE=$rate
+    log "$test $name: $rate req/s, mean ${mean} us, server ${msec:-?} ms CPU, ${calls:-?} syscalls, $done requests"
+}
+
+axum_bench() {
+    CONNS=${CONNS:-100}
+    PAIRS=${PAIRS:-axum-hello:tokio-axum axum-json:tokio-axum axum-h2:tokio-axum hyper-hello:tokio-hyper}
+    declare -gA URLPATH=([axum-hello]=/ [axum-json]=/json [axum-h2]=/json [hyper-hello]=/)
+    declare -gA EXPECT=()
+    declare -gA TEST_LABEL=([axum-hello]="axum, GET / (HTTP/1.1, wrk)" [axum-json]="axum, GET /json (HTTP/1.1, wrk)"
+        [axum-h2]="axum, GET /json (h2c, h2load -c10 -m10)" [hyper-hello]="hyper service_fn, GET / (HTTP/1.1, wrk)")
+    COMMAND[tokio-axum]="$RELEASE/tokio_axum --port 0"
+    COMMAND[tokio-hyper]="$RELEASE/hyper_hello --port 0"
+    LABEL[tokio-axum]="tokio current_thread (axum::serve)"
+    LABEL[tokio-hyper]="tokio current_thread (hyper)"
+    local round pair test peer first second first_rate reel_rate peer_rate
+    log "axum: $ROUNDS rounds of ${DURATION}s; pairs: $PAIRS"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        for pair in $PAIRS; do
+            test=${pair%%:*} peer=${pair#*:}
+            if [[ $test == hyper-* ]]; then
+                COMMAND[reel]="$RELEASE/hyper_hello --runtime reel --port 0"
+                LABEL[reel]="reel (hyper_hello --runtime reel)"
+            else
+                COMMAND[reel]="$RELEASE/examples/axum_app --port 0"
+                LABEL[reel]="reel (examples/axum_app)"
+            fi
+            if [[ -z "${EXPECT[$test]:-}" ]]; then
+                start_server reel "$WORK/reel.$test.expect.server"
+                curl -sf -o "$WORK/$test.expect" "http://127.0.0.1:$PORT${URLPATH[$test]}" || die "reel: GET ${URLPATH[$test]} failed"
+                stop_server
+                EXPECT[$test]=$WORK/$test.expect
+            fi
+            local measure=measure_http
+            [[ $test == *-h2 ]] && measure=measure_h2
+            if ((round % 2)); then first=reel second=$peer; else first=$peer second=reel; fi
+            $measure "$test" "$first" "$round-$pair"
+            first_rate=$LAST_RATE
+            $measure "$test" "$second" "$round-$pair"
+            if [[ $first == reel ]]; then reel_rate=$first_rate peer_rate=$LAST_RATE; else reel_rate=$LAST_RATE peer_rate=$first_rate; fi
+            H_PAIRED[$test:$peer]+="$(awk -v p="$peer_rate" -v r="$reel_rate" 'BEGIN {print p / r}') "
+        done
+    done
+    LABEL[reel]="reel"
+    HTTP_CSV=bench/results/axum.csv http_report
+}
+
+if [[ $MODE == axum ]]; then
+    axum_bench
     exit 0
 fi
 

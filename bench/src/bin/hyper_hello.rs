@@ -1,7 +1,9 @@
-//! A hello page on hyper 1.x and tokio current_thread, written the way a hyper
-//! user writes it: accept in a loop, one `http1` connection per socket (keep-alive
-//! on, hyper's default), served by a `service_fn` in a spawned task. The peer
-//! that reel's HTTP example is measured against (`bench/run.sh http`).
+//! A hello page on hyper 1.x, written the way a hyper user writes it: accept
+//! in a loop, one `http1` connection per socket (keep-alive on, hyper's
+//! default), served by a `service_fn` in a spawned task. On tokio
+//! current_thread (the default) it is the peer that reel's HTTP example is
+//! measured against (`bench/run.sh http`); with `--runtime reel` the same
+//! service runs on reel through `reel::hyper` (`bench/run.sh axum`).
 //!
 //! The body is the bytes of `--body FILE` (bench/run.sh passes reel's own hello
 //! page, fetched from it, so both send the same bytes) or, without it, a small
@@ -42,6 +44,18 @@ struct Args {
     /// The page's bytes (text/html); a built-in hello page without it.
     #[arg(long)]
     body: Option<PathBuf>,
+    /// The runtime under hyper.
+    #[arg(long, value_enum, default_value = "tokio")]
+    runtime: Runtime,
+}
+
+/// Which runtime runs hyper.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum Runtime {
+    /// tokio's current_thread runtime, with hyper-util's `TokioIo`.
+    Tokio,
+    /// reel, with `reel::hyper::HyperIo`.
+    Reel,
 }
 
 fn main() -> io::Result<()> {
@@ -50,7 +64,40 @@ fn main() -> io::Result<()> {
         Some(path) => Bytes::from(std::fs::read(path)?),
         None => Bytes::from_static(DEFAULT_BODY.as_bytes()),
     };
-    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(serve(args, body))
+    match args.runtime {
+        Runtime::Tokio => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(serve(args, body)),
+        Runtime::Reel => reel::run(serve_on_reel(args, body)),
+    }
+}
+
+/// `serve`, on reel: the same loop, the same builder, the same service.
+async fn serve_on_reel(args: Args, body: Bytes) -> io::Result<()> {
+    let listener = reel::net::TcpListener::bind((args.host.as_str(), args.port))?;
+    println!("listening on http://{}", listener.local_addr()?);
+    io::stdout().flush()?;
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("accept: {e}");
+                continue;
+            }
+        };
+        let body = body.clone();
+        reel::spawn(async move {
+            let service = service_fn(move |req| hello(req, body.clone()));
+            if let Err(e) = http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(reel::hyper::HyperIo::new(stream), service)
+                .await
+            {
+                eprintln!("{peer}: {e}");
+            }
+        });
+    }
 }
 
 async fn serve(args: Args, body: Bytes) -> io::Result<()> {
