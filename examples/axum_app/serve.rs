@@ -30,6 +30,7 @@ use tower_service::Service;
 #[cfg(feature = "tls")]
 pub type Acceptor = std::sync::Arc<reel::tls::rustls::ServerConfig>;
 #[cfg(not(feature = "tls"))]
+#[derive(Clone)]
 pub enum Acceptor {}
 
 /// How long a TLS client has for its handshake.
