@@ -68,6 +68,7 @@ pub async fn serve(
 ) -> io::Result<()> {
     let stop = Rc::new(Stop::default());
     let mut signal = pin!(reel::signal::stop_signal()?);
+    let spawn = |(stream, peer)| spawn_connection(stream, peer, &router, &tls, options, &stop);
     let kind = loop {
         let mut accept = pin!(listener.accept());
         let next = poll_fn(|cx| match signal.as_mut().poll(cx) {
@@ -75,27 +76,18 @@ pub async fn serve(
             Poll::Pending => accept.as_mut().poll(cx).map(Ok),
         })
         .await;
-        let (stream, peer) = match next {
-            Ok(Ok(accepted)) => accepted,
+        match next {
+            Ok(Ok(accepted)) => spawn(accepted),
             // EMFILE and the like: this client is refused, the server goes on.
-            Ok(Err(e)) => {
-                log::warn!("accept: {e}");
-                continue;
-            }
+            Ok(Err(e)) => log::warn!("accept: {e}"),
             Err(kind) => break kind,
-        };
-        stop.live.set(stop.live.get() + 1);
-        let (router, tls, stop) = (router.clone(), tls.clone(), stop.clone());
-        reel::spawn_named(&format!("connection {peer}"), async move {
-            if let Err(e) = connection(stream, peer, router, tls, options, &stop).await {
-                log::info!("{peer}: {e}");
-            }
-            stop.live.set(stop.live.get() - 1);
-            if stop.live.get() == 0 && stop.requested.is_set() {
-                stop.drained.set();
-            }
-        });
+        }
     };
+    // Connections the kernel completed before the stop are clients that may
+    // have sent a request already: served like the others, not reset.
+    while let Ok(accepted) = listener.accept_now() {
+        spawn(accepted);
+    }
     drop(listener);
     log::info!("{kind:?}: no new connections; finishing the requests in flight");
     stop.requested.set();
@@ -103,6 +95,28 @@ pub async fn serve(
         log::warn!("{} connections still open after {:?}: dropped", stop.live.get(), options.grace);
     }
     Ok(())
+}
+
+/// Serves one accepted connection in a task of its own, counted in `stop`.
+fn spawn_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: &Router,
+    tls: &Option<Acceptor>,
+    options: Options,
+    stop: &Rc<Stop>,
+) {
+    stop.live.set(stop.live.get() + 1);
+    let (router, tls, stop) = (router.clone(), tls.clone(), stop.clone());
+    reel::spawn_named(&format!("connection {peer}"), async move {
+        if let Err(e) = connection(stream, peer, router, tls, options, &stop).await {
+            log::info!("{peer}: {e}");
+        }
+        stop.live.set(stop.live.get() - 1);
+        if stop.live.get() == 0 && stop.requested.is_set() {
+            stop.drained.set();
+        }
+    });
 }
 
 /// One connection: TLS if configured, then HTTP/1.1 or HTTP/2.
@@ -166,7 +180,16 @@ where
 }
 
 /// Drives a hyper connection; when the stop is requested, calls its
-/// `graceful_shutdown` once and keeps driving it to the end.
+/// `graceful_shutdown` and keeps driving it to the end.
+///
+/// Not at once: hyper closes an idle connection at `graceful_shutdown`
+/// without reading, and a request may already be in the socket (sent while
+/// the stop signal was on its way), or its readiness not yet reported (a
+/// connection accepted from the backlog at the stop). So the first poll
+/// that sees the stop lets hyper read what it knows of, and yields; the
+/// tick that follows runs `epoll_wait` and dispatches every readiness
+/// pending, and the next poll lets hyper read that too, then shuts down:
+/// a request that had reached the server is answered, not reset.
 async fn until_stopped<C: Future>(
     conn: C,
     graceful_shutdown: impl FnOnce(Pin<&mut C>),
@@ -174,14 +197,21 @@ async fn until_stopped<C: Future>(
 ) -> C::Output {
     let mut conn = pin!(conn);
     let mut requested = pin!(stop.requested.wait());
-    let mut graceful_shutdown = Some(graceful_shutdown);
+    let (mut graceful_shutdown, mut seen) = (Some(graceful_shutdown), false);
     poll_fn(|cx| {
-        if graceful_shutdown.is_some() && requested.as_mut().poll(cx).is_ready() {
+        if let Poll::Ready(done) = conn.as_mut().poll(cx) {
+            return Poll::Ready(done);
+        }
+        if seen {
             if let Some(shutdown) = graceful_shutdown.take() {
                 shutdown(conn.as_mut());
+                return conn.as_mut().poll(cx);
             }
+        } else if requested.as_mut().poll(cx).is_ready() {
+            seen = true;
+            cx.waker().wake_by_ref();
         }
-        conn.as_mut().poll(cx)
+        Poll::Pending
     })
     .await
 }

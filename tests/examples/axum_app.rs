@@ -209,3 +209,35 @@ fn the_stop_finishes_the_request_in_flight_then_exits() {
     let status = wait_with_deadline(&mut server.child).expect("the server exits");
     assert!(status.success(), "{status}");
 }
+
+/// The stop, frozen so that it is deterministic (as `http_shutdown.rs` does
+/// for the HTTP example): while SIGSTOP holds the server, 20 idle keep-alive
+/// connections each send a request and 10 new ones connect (the kernel
+/// completes them; nobody accepts them) and send one too. Then SIGTERM and
+/// SIGCONT: every request is answered whole, then a clean FIN, no reset.
+#[test]
+fn frozen_stop_answers_every_request_already_sent_then_fin() {
+    const REQUEST: &[u8] = b"GET /users/1 HTTP/1.1\r\nHost: t\r\n\r\n";
+    let mut server = start(&[]);
+    let mut clients: Vec<_> = (0..20).map(|_| BufReader::new(server.connect())).collect();
+    for client in &mut clients {
+        client.get_mut().write_all(REQUEST).expect("a first request");
+        assert!(response(client).0.starts_with("HTTP/1.1 200 OK\r\n"));
+    }
+    server.signal(libc::SIGSTOP);
+    clients.extend((0..10).map(|_| BufReader::new(server.connect())));
+    for client in &mut clients {
+        client.get_mut().write_all(REQUEST).expect("a request while frozen");
+    }
+    server.signal(libc::SIGTERM);
+    server.signal(libc::SIGCONT);
+    for (i, client) in clients.iter_mut().enumerate() {
+        let (head, body) = response(client);
+        assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "client {i}: {head}");
+        assert_eq!(body, br#"{"id":1,"name":"user 1"}"#, "client {i}");
+        let mut rest = Vec::new();
+        let end = client.read_to_end(&mut rest).map_err(|e| e.kind());
+        assert_eq!(end, Ok(0), "client {i}: a clean FIN, no reset");
+    }
+    assert!(server.wait_exit().success());
+}
