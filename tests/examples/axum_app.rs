@@ -241,3 +241,84 @@ fn frozen_stop_answers_every_request_already_sent_then_fin() {
     }
     assert!(server.wait_exit().success());
 }
+
+/// How one connection of the loaded stop ended.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+struct Tally {
+    /// Responses read whole.
+    answered: u64,
+    /// A clean EOF before any byte of a response: the server closed first.
+    closed_before_read: u64,
+    /// A reset: what the stop must never cause.
+    resets: u64,
+    /// A response cut off after its first byte.
+    truncated: u64,
+}
+
+/// One keep-alive connection sending `GET /users/1` back to back until the
+/// server ends it.
+fn keep_asking(server: std::net::SocketAddr) -> Tally {
+    let mut tally = Tally::default();
+    let Ok(stream) = std::net::TcpStream::connect(server) else {
+        tally.resets += 1;
+        return tally;
+    };
+    stream.set_read_timeout(Some(DEADLINE)).expect("timeout");
+    let mut reader = BufReader::new(stream);
+    loop {
+        let sent = reader.get_mut().write_all(b"GET /users/1 HTTP/1.1\r\nHost: t\r\n\r\n");
+        let mut head = String::new();
+        let first = sent.and_then(|()| reader.read_line(&mut head));
+        match first {
+            Ok(0) => tally.closed_before_read += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                panic!("no answer in {DEADLINE:?}")
+            }
+            Err(_) => tally.resets += 1,
+            Ok(_) => {
+                let mut rest = String::new();
+                let whole = loop {
+                    match reader.read_line(&mut rest) {
+                        Ok(n) if n > 0 && rest.ends_with("\r\n\r\n") => break true,
+                        Ok(n) if n > 0 => continue,
+                        _ => break false,
+                    }
+                };
+                let mut body = [0; 24]; // {"id":1,"name":"user 1"}
+                if whole && reader.read_exact(&mut body).is_ok() {
+                    tally.answered += 1;
+                    continue;
+                }
+                tally.truncated += 1;
+            }
+        }
+        return tally;
+    }
+}
+
+/// The stop under load: 20 keep-alive connections sending back to back,
+/// SIGTERM after half a second. Every connection ends with a whole answer
+/// and then a clean FIN, or a clean FIN before any byte of one: no reset,
+/// no truncated response, in 3 rounds.
+#[test]
+fn the_stop_under_load_resets_nothing() {
+    for round in 0..3 {
+        let mut server = start(&[]);
+        let addr = server.addr;
+        let clients: Vec<_> = (0..20).map(|_| thread::spawn(move || keep_asking(addr))).collect();
+        thread::sleep(Duration::from_millis(500)); // the load runs; no event to await
+        server.signal(libc::SIGTERM);
+        let mut all = Tally::default();
+        for client in clients {
+            let t = client.join().expect("a client");
+            all.answered += t.answered;
+            all.closed_before_read += t.closed_before_read;
+            all.resets += t.resets;
+            all.truncated += t.truncated;
+        }
+        eprintln!("round {round}: {all:?}");
+        assert_eq!((all.resets, all.truncated), (0, 0), "round {round}: {all:?}");
+        assert!(all.answered > 0, "round {round}: the load ran");
+        assert!(server.wait_exit().success());
+    }
+}
