@@ -61,6 +61,7 @@
 //! | [`time`] | `sleep`, `timeout`, `interval` | `asyncio.sleep`, `asyncio.wait_for` |
 //! | [`net`] | `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream` | `loop.sock_accept`, `sock_recv`, `sock_sendall`, `sock_recvfrom` |
 //! | [`stream`] | `StreamReader`, `StreamWriter`, `start_server`, `Server` | asyncio streams, `asyncio.Server` |
+//! | [`callbacks`] | `call_soon`, `call_later`, `call_at` and their `Handle` | `loop.call_soon`, `call_later`, `call_at` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
 //! | [`sync`] | semaphores, locks, events, barriers, queues, channels, gather/select | `asyncio.Semaphore`, `Lock`, `Event`, `Barrier`, `Queue`, `gather`, `wait` |
@@ -71,6 +72,7 @@
 //! | [`tasks`](mod@tasks) | every live task: state, what it waits on, polls, time | `asyncio.all_tasks()` |
 //! | `limits` | the limit on open files, raised at a server's start | `resource.setrlimit` |
 //! | `fd` | a descriptor's `O_NONBLOCK` and `FD_CLOEXEC` flags | `os.set_blocking` |
+//! | `hyper` (feature) | hyper's I/O, timer and executor on reel | (hyper-util's `rt::tokio`) |
 //!
 //! ## Ground rules
 //!
@@ -93,8 +95,9 @@
 //!   call libc: `net::socket` (listening sockets), `net::send` (`sendfile`,
 //!   `MSG_MORE`, `SO_MEMINFO`), `signal::sys` (the signal handler and its self-pipes),
 //!   `io::stdin` (fd 0's flags), `limits` (`RLIMIT_NOFILE`), `memory`
-//!   (`malloc_trim`), `slow_poll` (the coarse clock), and `fd` (`fcntl`
-//!   flags); every block carries a `// SAFETY:` comment.
+//!   (`malloc_trim`), `slow_poll` (the coarse clock), `fd` (`fcntl`
+//!   flags), and `hyper::io` (telling hyper how many bytes a read filled);
+//!   every block carries a `// SAFETY:` comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
 //! `.await` to `epoll_wait` and back, with the gdb breakpoints to watch it.
@@ -105,6 +108,7 @@
 #![warn(missing_docs)]
 
 mod blocking;
+pub mod callbacks;
 mod event_loop;
 mod fd;
 #[cfg(feature = "hyper")]
@@ -124,6 +128,7 @@ pub mod time;
 pub mod tls;
 
 pub use blocking::spawn_blocking;
+pub use callbacks::{call_at, call_later, call_soon};
 pub use event_loop::context::JoinHandle;
 pub use event_loop::context::{current_task, spawn, spawn_named};
 pub use event_loop::panic::take_panic_location;

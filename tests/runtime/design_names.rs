@@ -108,6 +108,7 @@ const EXTERNAL_FNS: &[&str] = &[
     "epoll_wait",
     "malloc_trim",
     "_write_ready",
+    "_scheduled",
     "add_reader",
     "remove_reader",
     "all_tasks",
