@@ -1,5 +1,5 @@
 //! Sockets on the reactor: [`TcpListener`] and [`TcpStream`], [`UdpSocket`],
-//! [`UnixListener`] and [`UnixStream`].
+//! [`UnixListener`], [`UnixStream`] and [`UnixDatagram`].
 //!
 //! asyncio counterpart: the low-level socket methods of the loop
 //! (`loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendfile`); the
@@ -23,6 +23,7 @@ mod tcp_listener;
 mod tcp_send;
 mod tcp_stream;
 mod udp_socket;
+mod unix_datagram;
 mod unix_listener;
 mod unix_stream;
 
@@ -31,5 +32,6 @@ pub use split::{OwnedReadHalf, OwnedWriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
+pub use unix_datagram::UnixDatagram;
 pub use unix_listener::UnixListener;
 pub use unix_stream::{UnixReadHalf, UnixStream, UnixWriteHalf};
