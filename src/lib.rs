@@ -64,7 +64,7 @@
 //! | [`callbacks`] | `call_soon`, `call_later`, `call_at` and their `Handle` | `loop.call_soon`, `call_later`, `call_at` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
-//! | [`sync`] | semaphores, locks, events, barriers, queues, channels, gather/select | `asyncio.Semaphore`, `Lock`, `Event`, `Barrier`, `Queue`, `gather`, `wait` |
+//! | [`sync`] | semaphores, locks, conditions, events, barriers, queues, channels, gather/select | `asyncio.Semaphore`, `Lock`, `Condition`, `Event`, `Barrier`, `Queue`, `gather`, `wait` |
 //! | `task_group` | [`TaskGroup`]: child tasks that succeed or fail together | `asyncio.TaskGroup`, `as_completed` |
 //! | [`signal`] | signals as events on the loop | `loop.add_signal_handler` |
 //! | `panic` | how a task's panic is reported: one line, no backtrace | the loop's exception handler |

@@ -36,6 +36,7 @@
 mod barrier;
 mod channel;
 mod children;
+mod condition;
 mod event;
 mod join;
 mod lock;
@@ -49,6 +50,7 @@ pub use channel::{
     Receiver, SendError, Sender, Sending, TryRecvError, TrySendError, UnboundedSender, channel,
     unbounded_channel,
 };
+pub use condition::Condition;
 pub use event::{Event, Wait};
 pub use join::{join, join_all};
 pub use lock::{Lock, LockGuard};

@@ -74,6 +74,17 @@ impl Permits {
         self.granted.len()
     }
 
+    /// Futures queued for a permit.
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// Drops the free permits: for counts whose permits only make sense
+    /// for those already waiting (a condition's notifications).
+    pub(crate) fn discard_available(&mut self) {
+        self.available = 0;
+    }
+
     /// Takes a permit if one is free and nobody is queued for it.
     pub(crate) fn try_take(&mut self) -> bool {
         if self.available > 0 && self.waiting.is_empty() {
