@@ -30,7 +30,7 @@ use std::cell::Cell;
 use std::time::{Duration, Instant};
 
 use crate::event_loop::context::{JoinHandle, spawn_named};
-use crate::time::{far_future, sleep_until};
+use crate::time::{clock_now, far_future, sleep_until};
 
 /// A scheduled callback (asyncio: `Handle`, `TimerHandle`). Dropping it
 /// does not cancel the callback.
@@ -87,7 +87,7 @@ pub fn call_soon(callback: impl FnOnce() + 'static) -> Handle {
 ///
 /// Panics when called outside a running loop.
 pub fn call_later(delay: Duration, callback: impl FnOnce() + 'static) -> Handle {
-    let deadline = Instant::now().checked_add(delay).unwrap_or_else(far_future);
+    let deadline = clock_now().checked_add(delay).unwrap_or_else(far_future);
     call_at(deadline, callback)
 }
 

@@ -117,6 +117,7 @@ pub mod io;
 mod limits;
 mod memory;
 pub mod net;
+mod paused_clock;
 pub mod signal;
 pub mod stream;
 pub mod sync;

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 use crate::event_loop::await_site::{Site, note, traced};
 use crate::event_loop::context::{try_core, with_core};
 
+pub use crate::paused_clock::{advance, pause};
+
 /// The loop's clock: the time read once per tick, right after `epoll_wait`
 /// returned (asyncio: `loop.time()`). Cheaper than `Instant::now()` and
 /// the same for every task in a tick; at most one tick behind the wall.
@@ -34,8 +36,14 @@ pub fn now() -> Instant {
 /// Panics when called outside a running loop.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let deadline = Instant::now().checked_add(duration).unwrap_or_else(far_future);
-    sleep_until(deadline)
+    sleep_until(clock_now().checked_add(duration).unwrap_or_else(far_future))
+}
+
+/// The time now on the loop's clock: the wall's, or the paused one
+/// (src/paused_clock.rs). Unlike [`now`], not cached for the tick: a
+/// duration from here starts now. Panics outside a running loop.
+pub(crate) fn clock_now() -> Instant {
+    with_core("reel::time", |core| core.clock.read())
 }
 
 /// Waits until `deadline` (asyncio: `loop.call_at`, as a future).
@@ -240,7 +248,7 @@ async fn within<F: Future>(mut timer: Sleep, future: F) -> Result<F::Output, Ela
 /// Panics if `period` is zero or when called outside a running loop.
 pub fn interval(period: Duration) -> Interval {
     assert!(!period.is_zero(), "reel::time::interval: the period must be non-zero");
-    let now = Instant::now();
+    let now = clock_now();
     Interval { period, next: now, sleep: sleep_until(now) }
 }
 
@@ -271,7 +279,7 @@ impl Interval {
             return Poll::Pending;
         }
         let this_tick = self.next;
-        let now = Instant::now();
+        let now = clock_now();
         self.next += self.period;
         if self.next < now {
             self.next = now + self.period;

@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use crate::event_loop::clock::Clock;
 use crate::event_loop::executor::Executor;
 use crate::event_loop::reactor::Reactor;
 use crate::event_loop::task::JoinError;
@@ -43,6 +44,8 @@ pub(crate) struct Core {
     /// The loop's clock, read once per tick after `epoll_wait` returns
     /// (asyncio's `loop.time()`); timers compare against it, not the wall.
     pub(crate) now: Cell<Instant>,
+    /// Where `now` is read from: the wall, or a paused clock.
+    pub(crate) clock: Clock,
     /// Number of the current tick, for trace lines and `Stats`.
     pub(crate) tick: Cell<u64>,
 }

@@ -31,6 +31,7 @@
 
 pub(crate) mod await_site;
 pub(crate) mod budget;
+pub(crate) mod clock;
 pub(crate) mod context;
 pub(crate) mod debugger;
 pub(crate) mod executor;

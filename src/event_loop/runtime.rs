@@ -15,6 +15,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use crate::event_loop::clock::Clock;
 use crate::event_loop::context::{Core, enter, polling_task, try_core, with_core};
 use crate::event_loop::executor::Executor;
 use crate::event_loop::reactor::Reactor;
@@ -29,6 +30,7 @@ pub struct Builder {
     events_capacity: usize,
     timeline: Option<PathBuf>,
     timeline_limit: Option<u64>,
+    start_paused: bool,
 }
 
 impl Default for Builder {
@@ -38,6 +40,7 @@ impl Default for Builder {
             events_capacity: 1024,
             timeline: None,
             timeline_limit: None,
+            start_paused: false,
         }
     }
 }
@@ -85,6 +88,14 @@ impl Builder {
         self
     }
 
+    /// Starts the loop with its clock paused (tokio: `start_paused`): it
+    /// moves only by `reel::time::advance`, or to the next deadline when
+    /// nothing else is ready, so sleeps and timeouts take no real time.
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Runs `future` to completion on a new loop on this thread and returns
     /// its output; then cancels and drops every task still alive.
     ///
@@ -99,11 +110,13 @@ impl Builder {
             .unwrap_or_else(|e| panic!("reel::run could not create its epoll instance: {e}"));
         let executor = Executor::new(&reactor, self.slow_callback_duration)
             .unwrap_or_else(|e| panic!("reel::run could not create its waker: {e}"));
+        let clock = Clock::new(self.start_paused);
         let core = Rc::new(Core {
             executor,
             reactor,
             timers: Timers::new(),
-            now: Cell::new(Instant::now()),
+            now: Cell::new(clock.read()),
+            clock,
             tick: Cell::new(0),
         });
         // Cleared even if `run_until_complete` unwinds.
@@ -168,18 +181,20 @@ fn run_once(core: &Core) {
     // The timeline's marks: one branch per phase while it is off.
     let mut marks = Marks::begin(tick, trace::enabled());
 
-    // 1. How long may we sleep in the kernel?
+    // 1. How long may we sleep in the kernel? (Never for a timer on a
+    //    paused clock: that clock jumps instead, in phase 4.)
     let timeout = if core.executor.has_ready() {
         Some(Duration::ZERO)
     } else {
-        core.timers
-            .next_deadline()
-            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+        core.timers.next_deadline().map(|deadline| match core.clock.is_paused() {
+            true => Duration::ZERO,
+            false => deadline.saturating_duration_since(Instant::now()),
+        })
     };
 
     // 2. Wait for I/O (the loop's only blocking call), then read the clock once.
     let interrupted = core.reactor.poll(timeout);
-    core.now.set(Instant::now());
+    core.now.set(core.clock.read());
     marks.phase_done();
 
     // 3. Turn readiness events into task wakes.
@@ -189,7 +204,14 @@ fn run_once(core: &Core) {
     trace::io(tick, timeout, interrupted, io, remote);
     marks.phase_done();
 
-    // 4. Wake the sleepers whose deadline has passed.
+    // 4. Wake the sleepers whose deadline has passed. A paused clock with
+    //    nothing to run first jumps to the nearest deadline (clock.rs).
+    if core.clock.is_paused() && dispatched.wakes == 0 && !core.executor.has_ready() {
+        if let Some(deadline) = core.timers.next_deadline() {
+            core.clock.advance_to(deadline);
+            core.now.set(core.clock.read());
+        }
+    }
     let fired = core.timers.fire_expired(core.now());
     trace::timers(tick, fired);
     marks.phase_done();
