@@ -61,6 +61,7 @@
 //! | [`time`] | `sleep`, `timeout`, `interval` | `asyncio.sleep`, `asyncio.wait_for` |
 //! | [`net`] | `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream` | `loop.sock_accept`, `sock_recv`, `sock_sendall`, `sock_recvfrom` |
 //! | [`stream`] | `StreamReader`, `StreamWriter`, `start_server`, `Server` | asyncio streams, `asyncio.Server` |
+//! | `step` | [`Loop`]: a loop stepped one tick at a time, and its [`TickReport`] | calling `loop._run_once()` by hand |
 //! | [`callbacks`] | `call_soon`, `call_later`, `call_at` and their `Handle` | `loop.call_soon`, `call_later`, `call_at` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
@@ -133,7 +134,8 @@ pub use callbacks::{call_at, call_later, call_soon};
 pub use event_loop::context::JoinHandle;
 pub use event_loop::context::{current_task, spawn, spawn_named};
 pub use event_loop::panic::take_panic_location;
-pub use event_loop::runtime::{Builder, Stats, run, stats};
+pub use event_loop::runtime::{Builder, Stats, TickReport, run, stats};
+pub use event_loop::step::Loop;
 pub use event_loop::task::{JoinError, TaskId, TaskInfo, yield_now};
 pub use limits::{OpenFileLimit, open_file_limit, raise_open_file_limit};
 pub use memory::release_free_memory;

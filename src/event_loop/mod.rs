@@ -42,6 +42,7 @@ pub(crate) mod reactor;
 pub(crate) mod registration;
 pub(crate) mod runtime;
 pub(crate) mod slow_poll;
+pub(crate) mod step;
 pub(crate) mod task;
 pub(crate) mod task_cell;
 pub(crate) mod task_rows;

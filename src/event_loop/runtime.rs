@@ -105,25 +105,33 @@ impl Builder {
         if try_core().is_some() {
             panic!("reel::run called from a running reel loop: spawn a task instead");
         }
+        let core = self.core();
+        // Cleared even if `run_until_complete` unwinds.
+        let _entered = enter(&core);
+        let _shown = crate::event_loop::debugger::show(&core);
+        let _recording = timeline::record(self.timeline, self.timeline_limit);
+        run_until_complete(&core, future)
+    }
+}
+
+impl Builder {
+    /// A new loop's core, with the panic hook installed. Panics if the OS
+    /// refuses an epoll instance (out of file descriptors).
+    pub(crate) fn core(&self) -> Rc<Core> {
         crate::event_loop::panic::install_hook(|| polling_task().map(|task| task.0));
         let reactor = Reactor::new(self.events_capacity)
-            .unwrap_or_else(|e| panic!("reel::run could not create its epoll instance: {e}"));
+            .unwrap_or_else(|e| panic!("reel could not create its epoll instance: {e}"));
         let executor = Executor::new(&reactor, self.slow_callback_duration)
-            .unwrap_or_else(|e| panic!("reel::run could not create its waker: {e}"));
+            .unwrap_or_else(|e| panic!("reel could not create its waker: {e}"));
         let clock = Clock::new(self.start_paused);
-        let core = Rc::new(Core {
+        Rc::new(Core {
             executor,
             reactor,
             timers: Timers::new(),
             now: Cell::new(clock.read()),
             clock,
             tick: Cell::new(0),
-        });
-        // Cleared even if `run_until_complete` unwinds.
-        let _entered = enter(&core);
-        let _shown = crate::event_loop::debugger::show(&core);
-        let _recording = timeline::record(self.timeline, self.timeline_limit);
-        run_until_complete(&core, future)
+        })
     }
 }
 
@@ -141,7 +149,7 @@ pub fn run<F: Future + 'static>(future: F) -> F::Output {
 fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Output {
     let (_, main) = core.executor.spawn(Some(Rc::new("main".to_owned())), future);
     while !main.is_finished() {
-        run_once(core);
+        run_once(core, Wait::Block);
     }
     // asyncio.run cancels the remaining tasks; dropping a future is how a Rust
     // task is cancelled. Their destructors run while the loop is still current.
@@ -175,7 +183,7 @@ fn run_until_complete<F: Future + 'static>(core: &Rc<Core>, future: F) -> F::Out
 /// `epoll_wait(0)`: a task that keeps waking itself cannot starve I/O or timers.
 /// Nor can one whose sockets stay ready: after 32 I/O attempts in one poll
 /// it yields the same way (budget.rs).
-fn run_once(core: &Core) {
+pub(crate) fn run_once(core: &Core, wait: Wait) -> TickReport {
     let tick = core.tick.get() + 1;
     core.tick.set(tick);
     // The timeline's marks: one branch per phase while it is off.
@@ -183,7 +191,7 @@ fn run_once(core: &Core) {
 
     // 1. How long may we sleep in the kernel? (Never for a timer on a
     //    paused clock: that clock jumps instead, in phase 4.)
-    let timeout = if core.executor.has_ready() {
+    let timeout = if core.executor.has_ready() || wait == Wait::Never {
         Some(Duration::ZERO)
     } else {
         core.timers.next_deadline().map(|deadline| match core.clock.is_paused() {
@@ -232,6 +240,38 @@ fn run_once(core: &Core) {
         ready: core.executor.ready_len(),
         alive: core.executor.len(),
     });
+    TickReport {
+        tick,
+        events: dispatched.events,
+        woken: dispatched.wakes + remote,
+        timers_fired: fired,
+        polled: ran,
+    }
+}
+
+/// Whether a tick may block in `epoll_wait`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wait {
+    /// Until an event or the nearest deadline, as `run` does.
+    Block,
+    /// Not at all: `Loop::step` (a timeout of 0).
+    Never,
+}
+
+/// What one tick did, phase by phase: [`Loop::step`](crate::Loop::step)'s
+/// answer, the numbers the trace prints for a tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TickReport {
+    /// The tick's number (the first is 1).
+    pub tick: u64,
+    /// Readiness events `epoll_wait` returned (phase 2).
+    pub events: usize,
+    /// Tasks those events, and other threads, woke (phase 3).
+    pub woken: usize,
+    /// Sleepers whose deadline had come (phase 4).
+    pub timers_fired: usize,
+    /// Tasks polled (phase 5).
+    pub polled: usize,
 }
 
 /// A snapshot of the running loop's bookkeeping; see [`stats`].
