@@ -15,6 +15,7 @@
 mod addr;
 #[cfg(feature = "futures-io")]
 mod futures_io;
+mod happy_eyeballs;
 mod send;
 pub(crate) mod socket;
 mod split;

@@ -13,6 +13,7 @@ use crate::event_loop::reactor::Direction;
 use crate::event_loop::registration::Registration;
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::addr::{ToSocketAddrs, resolve};
+use crate::net::happy_eyeballs::connect_first;
 use crate::net::stream_loops::write_all_with;
 use crate::net::{OwnedReadHalf, OwnedWriteHalf};
 
@@ -32,26 +33,18 @@ impl TcpStream {
     /// `"host:port"` or `(host, port)`, as std's `ToSocketAddrs` accepts
     /// (asyncio: `await loop.sock_connect`, after `loop.getaddrinfo`).
     ///
-    /// A host name is resolved on the blocking pool; then each address is
-    /// tried in turn, and if none answers, the last error is returned (a
-    /// closed port: `ConnectionRefused`). The tries are one after another:
-    /// Happy Eyeballs (RFC 8305: IPv6 and IPv4 raced with a head start) is
-    /// not done. Each connect is non-blocking: the socket is registered, the
-    /// task waits until epoll reports it writable, and then the kernel's
-    /// verdict (SO_ERROR) decides. Panics outside a running loop.
+    /// A host name is resolved on the blocking pool; then the addresses are
+    /// raced with Happy Eyeballs (RFC 8305, happy_eyeballs.rs): IPv6 and IPv4
+    /// alternating, each next attempt starting when the one before fails or
+    /// after 250 ms without an answer, the first to connect winning and the
+    /// others closed; if none answers, the last error is returned (a closed
+    /// port: `ConnectionRefused`). Each connect is non-blocking: the socket
+    /// is registered, the task waits until epoll reports it writable, and
+    /// then the kernel's verdict (SO_ERROR) decides. Panics outside a
+    /// running loop.
     #[track_caller]
     pub fn connect(addr: impl ToSocketAddrs) -> impl Future<Output = io::Result<TcpStream>> {
-        traced!(async move {
-            let addrs = resolve(&addr).await?;
-            let mut last_error = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
-            for addr in addrs {
-                match Self::connect_to(addr).await {
-                    Ok(stream) => return Ok(stream),
-                    Err(e) => last_error = e,
-                }
-            }
-            Err(last_error)
-        })
+        traced!(async move { connect_first(resolve(&addr).await?, Self::connect_to).await })
     }
 
     /// One connect to one address.
