@@ -63,6 +63,7 @@
 //! | [`stream`] | `StreamReader`, `StreamWriter`, `start_server`, `Server` | asyncio streams, `asyncio.Server` |
 //! | `step` | [`Loop`]: a loop stepped one tick at a time, and its [`TickReport`] | calling `loop._run_once()` by hand |
 //! | [`callbacks`] | `call_soon`, `call_later`, `call_at` and their `Handle` | `loop.call_soon`, `call_later`, `call_at` |
+//! | [`process`] | child processes, their pipes, waiting for them | `asyncio.create_subprocess_exec` |
 //! | `blocking` | a small thread pool | `loop.run_in_executor` |
 //! | [`io`] | `AsyncRead`/`AsyncWrite`, stdin | transports |
 //! | [`sync`] | semaphores, locks, conditions, events, barriers, queues, channels, gather/select | `asyncio.Semaphore`, `Lock`, `Condition`, `Event`, `Barrier`, `Queue`, `gather`, `wait` |
@@ -97,7 +98,8 @@
 //!   `MSG_MORE`, `SO_MEMINFO`), `signal::sys` (the signal handler and its self-pipes),
 //!   `io::stdin` (fd 0's flags), `limits` (`RLIMIT_NOFILE`), `memory`
 //!   (`malloc_trim`), `slow_poll` (the coarse clock), `fd` (`fcntl`
-//!   flags), and `hyper::io` (telling hyper how many bytes a read filled);
+//!   flags), `process::exit_watch` (`pidfd_open`), and `hyper::io`
+//!   (telling hyper how many bytes a read filled);
 //!   every block carries a `// SAFETY:` comment.
 //!
 //! DESIGN.md in the repository walks through the tick and one read from
@@ -119,6 +121,7 @@ mod limits;
 mod memory;
 pub mod net;
 mod paused_clock;
+pub mod process;
 pub mod signal;
 pub mod stream;
 pub mod sync;
