@@ -10,6 +10,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::event_loop::context::try_core;
 use crate::time::{TimerEntry, far_future};
 
 /// Gives hyper sleeps that are entries in the current loop's timers. Pass it
@@ -28,7 +29,12 @@ struct HyperSleep {
 
 impl ::hyper::rt::Timer for HyperTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn ::hyper::rt::Sleep>> {
-        self.sleep_until(Instant::now().checked_add(duration).unwrap_or_else(far_future))
+        self.sleep_until(self.now().checked_add(duration).unwrap_or_else(far_future))
+    }
+
+    /// The loop's clock (paused, if a test paused it), else the wall's.
+    fn now(&self) -> Instant {
+        try_core().map_or_else(Instant::now, |core| core.clock.read())
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn ::hyper::rt::Sleep>> {

@@ -17,7 +17,8 @@ use crate::event_loop::context::{spawn_named, try_core};
 /// Dropping it leaves the process running, as asyncio and tokio do (kill
 /// it first with [`kill`](Self::kill) if it should not outlive its handle);
 /// if it has not been waited for, a task named `reap child PID` waits for
-/// it, so it never stays a zombie.
+/// it, so it never stays a zombie. (Dropped after its loop has ended, it is
+/// left to the operating system.)
 #[derive(Debug)]
 pub struct Child {
     /// The process; `None` only once `Drop` handed it to the reaping task.

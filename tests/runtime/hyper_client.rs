@@ -151,3 +151,29 @@ fn hyper_runs_over_a_unix_socket_too() {
         let _ = std::fs::remove_file(&path);
     }));
 }
+
+/// hyper's timer follows the loop's clock: on a paused clock, a stalled
+/// head is cut by `header_read_timeout` (30 s) at once, at exactly 30 s of
+/// loop time (timed from the wall, the deadline would fall a little later).
+#[test]
+fn hyper_s_timeouts_follow_a_paused_clock() {
+    let wall = std::time::Instant::now();
+    let loop_time = reel::Builder::new().start_paused(true).run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        reel::spawn(async move {
+            let (stream, _) = listener.accept().await.expect("accept");
+            let mut builder = server1::Builder::new();
+            builder.timer(HyperTimer).header_read_timeout(std::time::Duration::from_secs(30));
+            builder.serve_connection(HyperIo::new(stream), service_fn(echo_length)).await
+        });
+        let mut client = TcpStream::connect(addr).await.expect("connect");
+        client.write_all(b"GET / HTTP/1.1\r\nHost:").await.expect("half a head");
+        let start = reel::time::now();
+        let mut buf = [0; 256];
+        while client.read(&mut buf).await.unwrap_or(0) > 0 {}
+        reel::time::now() - start
+    });
+    assert_eq!(loop_time, std::time::Duration::from_secs(30), "cut at 30 s of loop time, exactly");
+    assert!(wall.elapsed() < std::time::Duration::from_secs(5), "took {:?}", wall.elapsed());
+}
