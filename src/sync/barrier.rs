@@ -1,9 +1,9 @@
 //! A barrier: `parties` tasks wait for each other, then all go on together.
 //!
-//! asyncio counterpart: `asyncio.Barrier(parties)` and `await barrier.wait()`.
-//! Not done: asyncio's `abort()`, `reset()` and `BrokenBarrierError`. Here a
-//! barrier cannot break: a waiter that is cancelled simply leaves, and the
-//! barrier waits for another to take its place.
+//! asyncio counterpart: `asyncio.Barrier(parties)`, `await barrier.wait()`,
+//! `abort()`, `reset()`, `broken` and `BrokenBarrierError` ([`BrokenBarrier`]).
+//! A waiter that is cancelled simply leaves, and the barrier waits for
+//! another to take its place; only `abort` and `reset` break a round.
 //!
 //! # Implementation
 //!
@@ -13,13 +13,14 @@
 //! moves every waiter to `released`, numbered in arrival order, and takes the
 //! last index itself. The barrier is then empty, ready for the next round, so
 //! it is reusable with no generation counter: a released future collects its
-//! index from `released` whenever it next runs.
+//! index from `released` whenever it next runs. `abort` and `reset` move the
+//! waiters to `failed` instead; `abort` also leaves the barrier broken.
 //!
 //! Ground rules: the state is plain data behind a `RefCell`, and the wakers
 //! a trip takes out are woken after the borrow ends.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -49,7 +50,7 @@ use crate::event_loop::await_site::{Site, note};
 ///     for _ in 0..3 {
 ///         let start = start.clone();
 ///         reel::spawn(async move {
-///             let arrival = start.wait().await;
+///             let arrival = start.wait().await.expect("nobody aborts it");
 ///             if arrival.is_leader() {
 ///                 println!("all three are here");
 ///             }
@@ -73,6 +74,10 @@ struct State {
     /// Futures released by a trip that have not yet run, with the index each
     /// was given.
     released: BTreeMap<u64, usize>,
+    /// Futures a `reset` or `abort` released with an error, not yet run.
+    failed: BTreeSet<u64>,
+    /// Set by `abort`, cleared by `reset`: every wait fails while it is set.
+    broken: bool,
     /// The ticket the next arrival gets.
     next_ticket: u64,
 }
@@ -85,13 +90,20 @@ impl Barrier {
     /// If `parties` is zero (asyncio raises `ValueError`).
     pub fn new(parties: usize) -> Self {
         assert!(parties > 0, "reel::sync::Barrier needs at least one party");
-        let state =
-            State { parties, waiting: BTreeMap::new(), released: BTreeMap::new(), next_ticket: 0 };
+        let state = State {
+            parties,
+            waiting: BTreeMap::new(),
+            released: BTreeMap::new(),
+            failed: BTreeSet::new(),
+            broken: false,
+            next_ticket: 0,
+        };
         Barrier { state: Rc::new(RefCell::new(state)) }
     }
 
     /// Waits until `parties` tasks are waiting, then releases them all
-    /// (asyncio: `await barrier.wait()`).
+    /// (asyncio: `await barrier.wait()`); [`BrokenBarrier`] if the barrier is
+    /// broken, or is aborted or reset while this waits.
     #[track_caller]
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait { barrier: self, ticket: None, at: Location::caller() }
@@ -106,7 +118,49 @@ impl Barrier {
     pub fn n_waiting(&self) -> usize {
         self.state.borrow().waiting.len()
     }
+
+    /// Breaks the barrier: the tasks waiting now, and every later `wait`,
+    /// get [`BrokenBarrier`] until [`reset`](Self::reset) (asyncio:
+    /// `await barrier.abort()`).
+    pub fn abort(&self) {
+        self.fail_waiters(true);
+    }
+
+    /// Empties the barrier for a new round: the tasks waiting now get
+    /// [`BrokenBarrier`], and a broken barrier works again (asyncio:
+    /// `await barrier.reset()`).
+    pub fn reset(&self) {
+        self.fail_waiters(false);
+    }
+
+    /// True after [`abort`](Self::abort), until [`reset`](Self::reset)
+    /// (asyncio: `barrier.broken`).
+    pub fn broken(&self) -> bool {
+        self.state.borrow().broken
+    }
+
+    fn fail_waiters(&self, broken: bool) {
+        let mut state = self.state.borrow_mut();
+        state.broken = broken;
+        let waiting = std::mem::take(&mut state.waiting);
+        state.failed.extend(waiting.keys());
+        drop(state);
+        // Outside the borrow, as a trip does.
+        waiting.into_values().for_each(Waker::wake);
+    }
 }
+
+/// The error of a wait at a broken barrier (asyncio: `BrokenBarrierError`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokenBarrier;
+
+impl fmt::Display for BrokenBarrier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the barrier is broken (aborted or reset)")
+    }
+}
+
+impl std::error::Error for BrokenBarrier {}
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -157,7 +211,7 @@ pub struct BarrierWait<'a> {
 }
 
 impl Future for BarrierWait<'_> {
-    type Output = BarrierWaitResult;
+    type Output = Result<BarrierWaitResult, BrokenBarrier>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let at = self.at;
@@ -168,9 +222,12 @@ impl Future for BarrierWait<'_> {
 impl BarrierWait<'_> {
     /// `poll`, less the note of where it waits.
     #[inline(always)]
-    fn poll_wait(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<BarrierWaitResult> {
+    fn poll_wait(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<<Self as Future>::Output> {
         let mut state = self.barrier.state.borrow_mut();
         let Some(ticket) = self.ticket else {
+            if state.broken {
+                return Poll::Ready(Err(BrokenBarrier));
+            }
             if state.waiting.len() + 1 < state.parties {
                 let ticket = state.arrive(cx.waker());
                 drop(state);
@@ -184,12 +241,17 @@ impl BarrierWait<'_> {
             for waker in released {
                 waker.wake();
             }
-            return Poll::Ready(BarrierWaitResult { index, leader: true });
+            return Poll::Ready(Ok(BarrierWaitResult { index, leader: true }));
         };
         if let Some(index) = state.released.remove(&ticket) {
             drop(state);
             self.ticket = None;
-            return Poll::Ready(BarrierWaitResult { index, leader: false });
+            return Poll::Ready(Ok(BarrierWaitResult { index, leader: false }));
+        }
+        if state.failed.remove(&ticket) {
+            drop(state);
+            self.ticket = None;
+            return Poll::Ready(Err(BrokenBarrier));
         }
         // Still waiting: keep the waker current, the future may have moved
         // to another task (inside a `select`, say).
@@ -228,8 +290,9 @@ impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
         let Some(ticket) = self.ticket.take() else { return };
         let mut state = self.barrier.state.borrow_mut();
-        // Released already: nothing to undo. Still waiting: leave the count.
-        if state.released.remove(&ticket).is_none() {
+        // Released or failed already: nothing to undo. Still waiting: leave
+        // the count.
+        if state.released.remove(&ticket).is_none() && !state.failed.remove(&ticket) {
             let waker = state.waiting.remove(&ticket);
             drop(state);
             drop(waker);

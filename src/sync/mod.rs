@@ -45,7 +45,7 @@ mod queue;
 mod select;
 mod semaphore;
 
-pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrier};
 pub use channel::{
     Receiver, SendError, Sender, Sending, TryRecvError, TrySendError, UnboundedSender, channel,
     unbounded_channel,

@@ -348,7 +348,7 @@ fn a_barrier_releases_all_parties_together_with_distinct_indices() {
             .map(|_| {
                 let (barrier, released) = (barrier.clone(), released.clone());
                 spawn(async move {
-                    let arrival = barrier.wait().await;
+                    let arrival = barrier.wait().await.expect("not broken");
                     released.set(released.get() + 1);
                     arrival
                 })
@@ -356,7 +356,7 @@ fn a_barrier_releases_all_parties_together_with_distinct_indices() {
             .collect();
         yield_now().await;
         assert_eq!((barrier.n_waiting(), released.get()), (2, 0), "two of three wait");
-        let last = bounded(barrier.wait()).await;
+        let last = bounded(barrier.wait()).await.expect("not broken");
         assert!(last.is_leader());
         assert_eq!(last.index(), 2);
         let mut indices = Vec::new();
@@ -385,7 +385,7 @@ fn a_barrier_is_reused_round_after_round() {
                             yield_now().await; // task 1 is the slow one
                         }
                         rounds[me].set(round);
-                        if barrier.wait().await.is_leader() {
+                        if barrier.wait().await.expect("not broken").is_leader() {
                             leaders.set(leaders.get() + 1);
                         }
                         assert_eq!(rounds[1 - me].get(), round, "nobody runs a round ahead");
@@ -410,10 +410,10 @@ fn a_barrier_waiter_dropped_before_the_trip_leaves_the_count() {
         drop(gone);
         assert_eq!(barrier.n_waiting(), 0, "the dropped waiter left");
         let waiting = pending(barrier.wait()).await; // one arrival is not two
-        let last = bounded(barrier.wait()).await;
+        let last = bounded(barrier.wait()).await.expect("not broken");
         assert_eq!((last.index(), last.is_leader()), (1, true));
         let (_, poll) = poll_once(waiting).await;
-        assert!(matches!(poll, Poll::Ready(arrival) if arrival.index() == 0));
+        assert!(matches!(poll, Poll::Ready(Ok(arrival)) if arrival.index() == 0));
     });
 }
 
@@ -422,12 +422,57 @@ fn a_barrier_waiter_dropped_after_the_trip_changes_nothing() {
     reel::run(async {
         let barrier = Barrier::new(2);
         let released = pending(barrier.wait()).await;
-        assert!(bounded(barrier.wait()).await.is_leader()); // releases `released`...
+        assert!(bounded(barrier.wait()).await.expect("not broken").is_leader()); // releases `released`...
         drop(released); // ...which is dropped before it ran
         assert_eq!(barrier.n_waiting(), 0);
         let next = pending(barrier.wait()).await; // the next round still needs two
-        assert!(bounded(barrier.wait()).await.is_leader());
+        assert!(bounded(barrier.wait()).await.expect("not broken").is_leader());
         let (_, poll) = poll_once(next).await;
-        assert!(matches!(poll, Poll::Ready(arrival) if !arrival.is_leader()));
+        assert!(matches!(poll, Poll::Ready(Ok(arrival)) if !arrival.is_leader()));
+    });
+}
+
+#[test]
+fn abort_breaks_the_barrier_for_waiters_now_and_later_until_reset() {
+    reel::run(async {
+        let barrier = Barrier::new(3);
+        let waiter = {
+            let barrier = barrier.clone();
+            spawn(async move { barrier.wait().await })
+        };
+        yield_now().await;
+        assert_eq!(barrier.n_waiting(), 1);
+        barrier.abort();
+        assert!(barrier.broken());
+        assert_eq!(bounded(waiter).await.unwrap(), Err(reel::sync::BrokenBarrier), "the waiter");
+        assert_eq!(bounded(barrier.wait()).await, Err(reel::sync::BrokenBarrier), "a later wait");
+        barrier.reset();
+        assert!(!barrier.broken(), "reset mends it");
+        let one = pending(barrier.wait()).await;
+        let two = pending(barrier.wait()).await;
+        assert_eq!(barrier.n_waiting(), 2);
+        let last = bounded(barrier.wait()).await.expect("a full round after the reset");
+        assert!(last.is_leader());
+        for waiting in [one, two] {
+            let (_, poll) = poll_once(waiting).await;
+            assert!(matches!(poll, Poll::Ready(Ok(_))));
+        }
+    });
+}
+
+#[test]
+fn reset_fails_the_waiters_of_the_round_and_starts_a_new_one() {
+    reel::run(async {
+        let barrier = Barrier::new(2);
+        let early = pending(barrier.wait()).await;
+        barrier.reset();
+        assert!(!barrier.broken(), "a reset leaves it usable");
+        assert_eq!(barrier.n_waiting(), 0);
+        let (_, poll) = poll_once(early).await;
+        assert!(matches!(poll, Poll::Ready(Err(reel::sync::BrokenBarrier))), "the early waiter");
+        let first = pending(barrier.wait()).await;
+        assert!(bounded(barrier.wait()).await.expect("a new round").is_leader());
+        let (_, poll) = poll_once(first).await;
+        assert!(matches!(poll, Poll::Ready(Ok(arrival)) if arrival.index() == 0));
     });
 }
