@@ -38,8 +38,9 @@ pub struct StreamReader<R = OwnedReadHalf> {
     /// The source returned end of stream; the buffer may still hold data.
     eof: bool,
     /// Set after a `LimitOverrun` whose separator has not arrived yet: bytes
-    /// are dropped until the separator, which ends the overlong record.
-    skipping: Option<Vec<u8>>,
+    /// are dropped until one of these separators, which ends the overlong
+    /// record.
+    skipping: Option<Vec<Vec<u8>>>,
     limit: usize,
 }
 
@@ -104,36 +105,55 @@ impl<R: AsyncRead> StreamReader<R> {
     /// record is skipped through its separator and the reader stays usable.
     #[track_caller]
     pub fn read_until(&mut self, separator: &[u8]) -> impl Future<Output = io::Result<Vec<u8>>> {
-        traced!(async move {
-            assert!(!separator.is_empty(), "read_until: the separator must not be empty");
-            poll_fn(|cx| self.poll_skip(cx)).await?;
-            let mut searched: usize = 0;
-            loop {
-                let data = &self.buf[self.start..self.end];
-                let from = searched.saturating_sub(separator.len() - 1);
-                if let Some(at) = find(&data[from..], separator) {
-                    let end = from + at + separator.len();
-                    if end > self.limit {
-                        self.take(end);
-                        return Err(LimitOverrun::error(self.limit));
-                    }
-                    return Ok(self.take(end));
-                }
-                searched = data.len();
-                if searched >= self.limit {
-                    // Keep the tail that may begin the separator; drop the rest.
-                    self.take(searched - (separator.len() - 1).min(searched));
-                    self.skipping = Some(separator.to_vec());
+        traced!(async move { self.until(&[separator]).await })
+    }
+
+    /// Bytes through and including the first of `separators` to end in the
+    /// input (asyncio 3.13: `await reader.readuntil((sep1, sep2))`); the
+    /// longest if two end at the same byte. Errors as
+    /// [`read_until`](Self::read_until)'s; an overlong record is skipped
+    /// through any of them.
+    #[track_caller]
+    pub fn read_until_any<'a>(
+        &'a mut self,
+        separators: &'a [&'a [u8]],
+    ) -> impl Future<Output = io::Result<Vec<u8>>> + 'a {
+        traced!(async move { self.until(separators).await })
+    }
+
+    async fn until(&mut self, separators: &[&[u8]]) -> io::Result<Vec<u8>> {
+        assert!(
+            !separators.is_empty() && separators.iter().all(|s| !s.is_empty()),
+            "read_until: separators must not be empty"
+        );
+        let longest = separators.iter().map(|s| s.len()).max().unwrap_or(1);
+        poll_fn(|cx| self.poll_skip(cx)).await?;
+        let mut searched: usize = 0;
+        loop {
+            let data = &self.buf[self.start..self.end];
+            let from = searched.saturating_sub(longest - 1);
+            if let Some(end) = find_first(&data[from..], separators) {
+                let end = from + end;
+                if end > self.limit {
+                    self.take(end);
                     return Err(LimitOverrun::error(self.limit));
                 }
-                if self.eof {
-                    let partial = self.take(searched);
-                    return Err(IncompleteRead::error(partial, None));
-                }
-                let room = self.limit - searched;
-                poll_fn(|cx| self.poll_fill(cx, room.min(CHUNK))).await?;
+                return Ok(self.take(end));
             }
-        })
+            searched = data.len();
+            if searched >= self.limit {
+                // Keep the tail that may begin a separator; drop the rest.
+                self.take(searched - (longest - 1).min(searched));
+                self.skipping = Some(separators.iter().map(|s| s.to_vec()).collect());
+                return Err(LimitOverrun::error(self.limit));
+            }
+            if self.eof {
+                let partial = self.take(searched);
+                return Err(IncompleteRead::error(partial, None));
+            }
+            let room = self.limit - searched;
+            poll_fn(|cx| self.poll_fill(cx, room.min(CHUNK))).await?;
+        }
     }
 
     /// Exactly `n` bytes (asyncio: `await reader.readexactly(n)`); at end of
@@ -237,15 +257,17 @@ impl<R: AsyncRead> StreamReader<R> {
 
     /// Drops bytes up to and including the separator of an overlong record.
     fn poll_skip(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        while let Some(separator) = self.skipping.take() {
+        while let Some(separators) = self.skipping.take() {
             let data = &self.buf[self.start..self.end];
-            if let Some(at) = find(data, &separator) {
-                self.take(at + separator.len());
+            let seps: Vec<&[u8]> = separators.iter().map(Vec::as_slice).collect();
+            if let Some(end) = find_first(data, &seps) {
+                self.take(end);
                 break;
             }
-            let keep = (separator.len() - 1).min(data.len());
+            let longest = seps.iter().map(|s| s.len()).max().unwrap_or(1);
+            let keep = (longest - 1).min(data.len());
             self.take(data.len() - keep);
-            self.skipping = Some(separator);
+            self.skipping = Some(separators);
             if self.eof {
                 self.skipping = None;
                 break;
@@ -258,6 +280,15 @@ impl<R: AsyncRead> StreamReader<R> {
         }
         Poll::Ready(Ok(()))
     }
+}
+
+/// Where the first of `separators` to end in `haystack` ends (the longest
+/// of those ending there), or `None`.
+fn find_first(haystack: &[u8], separators: &[&[u8]]) -> Option<usize> {
+    let ends = separators
+        .iter()
+        .filter_map(|sep| find(haystack, sep).map(|at| (at + sep.len(), sep.len())));
+    ends.min_by_key(|&(end, len)| (end, std::cmp::Reverse(len))).map(|(end, _)| end)
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
