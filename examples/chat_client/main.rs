@@ -90,9 +90,10 @@ struct Args {
     /// The chat server's port.
     #[arg(default_value_t = 8889)]
     port: u16,
-    /// Connect over TLS (a server started with --tls-cert); needs --cacert
-    /// and a build with `--features tls`.
-    #[arg(long, requires = "cacert")]
+    /// Connect over TLS (a server started with --tls-cert); needs a build
+    /// with `--features tls`, and --cacert unless it is built with
+    /// `--features native-roots` (then the system's trust roots).
+    #[arg(long)]
     tls: bool,
     /// Trust the certificates in this PEM file (a CA, or the server's own)
     /// and no others, as `curl --cacert` does.
@@ -145,14 +146,17 @@ async fn connect(host: &str, port: u16) -> io::Result<(Reader, Writer)> {
     Ok((StreamReader::new(Box::new(read)), StreamWriter::new(Box::new(write))))
 }
 
-/// A TLS connection's reader and writer, trusting `--cacert` only. The
-/// configuration is read first, so a bad PEM file is its own error.
+/// A TLS connection's reader and writer, trusting `--cacert` only, or with
+/// none given the system's roots (feature `native-roots`). The configuration
+/// is read first, so a bad PEM file is its own error.
 #[cfg(feature = "tls")]
 fn connect_tls(
     args: &Args,
 ) -> io::Result<impl std::future::Future<Output = io::Result<(Reader, Writer)>> + use<>> {
-    let ca = args.cacert.clone().unwrap_or_default();
-    let config = reel::tls::client_config(ca, &[])?;
+    let config = match &args.cacert {
+        Some(ca) => reel::tls::client_config(ca, &[])?,
+        None => system_roots()?,
+    };
     let host = args.host.clone();
     let port = args.port;
     Ok(async move {
@@ -161,6 +165,19 @@ fn connect_tls(
         let writer: Writer = StreamWriter::new(Box::new(write));
         Ok((reader, writer))
     })
+}
+
+/// The system's trust roots, for `--tls` without `--cacert`.
+#[cfg(feature = "native-roots")]
+fn system_roots() -> io::Result<std::sync::Arc<reel::tls::rustls::ClientConfig>> {
+    reel::tls::system_client_config(&[])
+}
+
+/// Without the feature `native-roots`, `--tls` needs `--cacert`.
+#[cfg(all(feature = "tls", not(feature = "native-roots")))]
+fn system_roots() -> io::Result<std::sync::Arc<reel::tls::rustls::ClientConfig>> {
+    let e = "--tls needs --cacert PEM (or a build with --features native-roots, for the system's roots)";
+    Err(io::Error::new(io::ErrorKind::InvalidInput, e))
 }
 
 /// Without the feature `tls`, `--tls` is an error that says so.

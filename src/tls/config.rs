@@ -3,7 +3,8 @@
 //! (trusting exactly the certificates of one PEM file, as `curl --cacert`).
 //!
 //! asyncio counterpart: `ssl.SSLContext.load_cert_chain(cert, key)`,
-//! `set_alpn_protocols`, and `load_verify_locations(cafile)`.
+//! `set_alpn_protocols`, `load_verify_locations(cafile)`, and (feature
+//! `native-roots`) `ssl.create_default_context()`'s system roots.
 //!
 //! Both use rustls's ring provider and its safe defaults (TLS 1.2 and 1.3).
 
@@ -63,6 +64,34 @@ pub fn client_config(
     for cert in load_certs(ca)? {
         roots.add(cert).map_err(invalid)?;
     }
+    client_config_with(roots, alpn)
+}
+
+/// A client configuration that trusts the system's certificate authorities
+/// (the feature `native-roots`: read by rustls-native-certs from the
+/// platform's store, or from the files `SSL_CERT_FILE` / `SSL_CERT_DIR` name,
+/// as OpenSSL does), offering the ALPN protocols given (asyncio:
+/// `ssl.create_default_context()`). An error if no certificate could be read.
+#[cfg(feature = "native-roots")]
+pub fn system_client_config(alpn: &[&[u8]]) -> io::Result<Arc<rustls::ClientConfig>> {
+    let found = rustls_native_certs::load_native_certs();
+    for e in &found.errors {
+        log::debug!(target: "reel", "system trust roots: {e}");
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    let (added, _unparsable) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        let e = "no trusted certificate authority found in the system's store";
+        return Err(io::Error::new(io::ErrorKind::NotFound, e));
+    }
+    client_config_with(roots, alpn)
+}
+
+/// A client configuration trusting `roots`, offering `alpn`.
+fn client_config_with(
+    roots: rustls::RootCertStore,
+    alpn: &[&[u8]],
+) -> io::Result<Arc<rustls::ClientConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

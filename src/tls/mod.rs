@@ -64,6 +64,8 @@ mod stream;
 use std::io;
 use std::sync::Arc;
 
+#[cfg(feature = "native-roots")]
+pub use config::system_client_config;
 pub use config::{client_config, load_certs, load_key, server_config};
 pub use split::{TlsReadHalf, TlsWriteHalf};
 pub use stream::TlsStream;

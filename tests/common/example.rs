@@ -46,6 +46,7 @@ pub fn example_binary(name: &str) -> PathBuf {
             ("hyper", cfg!(feature = "hyper")),
             ("hyper-h2", cfg!(feature = "hyper-h2")),
             ("axum", cfg!(feature = "axum")),
+            ("native-roots", cfg!(feature = "native-roots")),
         ]
         .into_iter()
         .filter_map(|(feature, on)| on.then_some(feature))

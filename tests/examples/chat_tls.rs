@@ -98,3 +98,36 @@ fn plain_tcp_on_the_tls_port_is_closed_and_members_go_on() {
     carol.get_mut().write_all(b"still works\n").unwrap();
     assert_eq!(strip_time(&line(&mut bob)), "carol: still works\n");
 }
+
+/// `--tls` without `--cacert`: with the feature `native-roots` the client
+/// trusts the system's roots, which `SSL_CERT_FILE` points at the test CA
+/// here (as OpenSSL and rustls-native-certs read it); without the feature
+/// it says what it needs.
+#[test]
+fn chat_client_without_cacert_uses_the_system_roots_or_says_what_it_needs() {
+    let certs = Certs::new();
+    let server = start_tls_chat(&certs);
+    let port = server.addr.port().to_string();
+    let mut client = Command::new(example_binary("chat_client"))
+        .args(["--tls", "localhost", &port])
+        .env("SSL_CERT_FILE", &certs.ca)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start chat_client");
+    let out = read_on_thread(client.stdout.take().unwrap());
+    let err = read_on_thread(client.stderr.take().unwrap());
+    let mut stdin = client.stdin.take().unwrap();
+    let _ = stdin.write_all(b"carol\n");
+    drop(stdin);
+    let status = wait_with_deadline(&mut client).expect("the client exits");
+    let (out, err) = (out.recv().unwrap(), err.recv().unwrap());
+    if cfg!(feature = "native-roots") {
+        assert!(status.success(), "exit {status}; stderr: {err}");
+        assert!(out.contains(&hello("carol")), "carol's screen: {out}");
+    } else {
+        assert_eq!(status.code(), Some(1), "stdout: {out}");
+        assert!(err.contains("--tls needs --cacert"), "stderr: {err}");
+    }
+}
