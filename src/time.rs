@@ -36,7 +36,9 @@ pub fn now() -> Instant {
 /// Panics when called outside a running loop.
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(clock_now().checked_add(duration).unwrap_or_else(far_future))
+    // `clock_now` finds the loop (or panics), so `sleep_until`'s check is not repeated.
+    let deadline = clock_now().checked_add(duration).unwrap_or_else(far_future);
+    Sleep::new(deadline, Location::caller())
 }
 
 /// The time now on the loop's clock: the wall's, or the paused one
@@ -52,8 +54,7 @@ pub(crate) fn clock_now() -> Instant {
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     with_core("reel::sleep", |_| ());
-    let at = Location::caller();
-    Sleep { entry: TimerEntry::new(deadline), at, _loop_bound: PhantomData }
+    Sleep::new(deadline, Location::caller())
 }
 
 /// About thirty years from now: "never", for durations that overflow.
@@ -76,6 +77,11 @@ pub struct Sleep {
 }
 
 impl Sleep {
+    /// A sleep until `deadline`, awaited at `at`; not armed until polled.
+    fn new(deadline: Instant, at: Site) -> Sleep {
+        Sleep { entry: TimerEntry::new(deadline), at, _loop_bound: PhantomData }
+    }
+
     /// When this sleep completes.
     pub fn deadline(&self) -> Instant {
         self.entry.deadline

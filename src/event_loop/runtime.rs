@@ -112,9 +112,7 @@ impl Builder {
         let _recording = timeline::record(self.timeline, self.timeline_limit);
         run_until_complete(&core, future)
     }
-}
 
-impl Builder {
     /// A new loop's core, with the panic hook installed. Panics if the OS
     /// refuses an epoll instance (out of file descriptors).
     pub(crate) fn core(&self) -> Rc<Core> {

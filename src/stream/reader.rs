@@ -259,12 +259,11 @@ impl<R: AsyncRead> StreamReader<R> {
     fn poll_skip(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while let Some(separators) = self.skipping.take() {
             let data = &self.buf[self.start..self.end];
-            let seps: Vec<&[u8]> = separators.iter().map(Vec::as_slice).collect();
-            if let Some(end) = find_first(data, &seps) {
+            if let Some(end) = find_first(data, &separators) {
                 self.take(end);
                 break;
             }
-            let longest = seps.iter().map(|s| s.len()).max().unwrap_or(1);
+            let longest = separators.iter().map(Vec::len).max().unwrap_or(1);
             let keep = (longest - 1).min(data.len());
             self.take(data.len() - keep);
             self.skipping = Some(separators);
@@ -284,10 +283,11 @@ impl<R: AsyncRead> StreamReader<R> {
 
 /// Where the first of `separators` to end in `haystack` ends (the longest
 /// of those ending there), or `None`.
-fn find_first(haystack: &[u8], separators: &[&[u8]]) -> Option<usize> {
+fn find_first(haystack: &[u8], separators: &[impl AsRef<[u8]>]) -> Option<usize> {
     let ends = separators
         .iter()
-        .filter_map(|sep| find(haystack, sep).map(|at| (at + sep.len(), sep.len())));
+        .map(AsRef::as_ref)
+        .filter_map(|sep: &[u8]| find(haystack, sep).map(|at| (at + sep.len(), sep.len())));
     ends.min_by_key(|&(end, len)| (end, std::cmp::Reverse(len))).map(|(end, _)| end)
 }
 
