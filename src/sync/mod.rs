@@ -12,7 +12,7 @@
 //! | [`Lock`], [`LockGuard`] | `Lock`, `async with lock:` | `lock.rs` (on `Semaphore`) |
 //! | [`Event`] | `Event` | `event.rs` |
 //! | [`Barrier`] | `Barrier` | `barrier.rs` |
-//! | [`Queue`] | `Queue(maxsize)`, `task_done`, `join`: many getters | `queue.rs` (queues in `permits.rs`) |
+//! | [`Queue`], [`PriorityQueue`], [`LifoQueue`] | `Queue(maxsize)`, `PriorityQueue`, `LifoQueue`, `task_done`, `join`, `shutdown`: many getters | `queue/` (queues in `permits.rs`) |
 //! | [`channel`], [`unbounded_channel`] | `Queue(maxsize)`, `Queue()` with one consumer, and an end when the senders go | `channel/` |
 //! | [`join`], [`join_all`] | `gather` | `join.rs` |
 //! | [`select`], [`race`] | `wait(return_when=FIRST_COMPLETED)` | `select.rs` |
@@ -54,6 +54,9 @@ pub use condition::Condition;
 pub use event::{Event, Wait};
 pub use join::{join, join_all};
 pub use lock::{Lock, LockGuard};
-pub use queue::{Queue, QueueEmpty, QueueFull};
+pub use queue::{
+    Fifo, GenericQueue, Lifo, LifoQueue, Order, Priority, PriorityQueue, Queue, QueueShutDown,
+    TryGetError, TryPutError,
+};
 pub use select::{Either, race, select};
 pub use semaphore::{Acquire, Semaphore, SemaphorePermit};

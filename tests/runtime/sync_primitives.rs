@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::task::Poll;
 
 use common::{bounded, pending, poll_once};
-use reel::sync::{Barrier, Either, Lock, Queue, QueueEmpty, QueueFull, select};
+use reel::sync::{Barrier, Either, Lock, Queue, TryGetError, TryPutError, select};
 use reel::{spawn, yield_now};
 
 // ---- queue ----
@@ -24,7 +24,7 @@ fn queue_getters_are_served_first_in_first_out() {
         for i in 0..4 {
             let (queue, got) = (queue.clone(), got.clone());
             getters.push(spawn(async move {
-                let item = queue.get().await;
+                let item = queue.get().await.unwrap();
                 got.borrow_mut().push((i, item));
             }));
             yield_now().await; // getter i queues before getter i + 1 exists
@@ -34,7 +34,7 @@ fn queue_getters_are_served_first_in_first_out() {
         }
         assert_eq!(queue.qsize(), 4);
         assert!(queue.empty(), "every item is promised to a waiting getter");
-        assert_eq!(queue.get_nowait(), Err(QueueEmpty), "no barging past the getters");
+        assert_eq!(queue.get_nowait(), Err(TryGetError::Empty), "no barging past the getters");
         for getter in getters {
             bounded(getter).await.unwrap();
         }
@@ -50,14 +50,14 @@ fn queue_putters_are_served_first_in_first_out_and_the_bound_holds() {
         queue.put_nowait(0).unwrap();
         for i in 1..5 {
             let queue = queue.clone();
-            spawn(async move { queue.put(i).await });
+            spawn(async move { queue.put(i).await.unwrap() });
             yield_now().await; // putter i queues before putter i + 1 exists
         }
         assert!(queue.full());
-        assert_eq!(queue.put_nowait(99), Err(QueueFull(99)), "no barging past the putters");
+        assert_eq!(queue.put_nowait(99), Err(TryPutError::Full(99)), "no barging past the putters");
         let mut got = Vec::new();
         for _ in 0..5 {
-            got.push(bounded(queue.get()).await);
+            got.push(bounded(queue.get()).await.unwrap());
             assert!(queue.qsize() <= 1, "never more than maxsize");
         }
         got
@@ -72,7 +72,7 @@ fn a_queue_with_maxsize_zero_is_unbounded() {
         for i in 0..10_000 {
             queue.put_nowait(i).unwrap();
         }
-        bounded(queue.put(10_000)).await; // does not wait
+        bounded(queue.put(10_000)).await.unwrap(); // does not wait
         assert!(!queue.full());
         assert_eq!((queue.qsize(), queue.maxsize()), (10_001, 0));
         let got: Vec<_> = (0..=10_000).map(|_| queue.get_nowait().unwrap()).collect();
@@ -85,13 +85,13 @@ fn a_queue_with_maxsize_zero_is_unbounded() {
 fn a_put_on_a_full_queue_waits_for_a_get() {
     reel::run(async {
         let queue = Queue::new(2);
-        queue.put(1).await;
-        queue.put(2).await;
+        queue.put(1).await.unwrap();
+        queue.put(2).await.unwrap();
         let put = Rc::new(Cell::new(false));
         let putter = spawn({
             let (queue, put) = (queue.clone(), put.clone());
             async move {
-                queue.put(3).await;
+                queue.put(3).await.unwrap();
                 put.set(true);
             }
         });
@@ -108,7 +108,7 @@ fn a_put_on_a_full_queue_waits_for_a_get() {
 #[test]
 fn put_nowait_and_get_nowait_fail_without_losing_the_item() {
     let queue = Queue::new(1);
-    assert_eq!(queue.get_nowait(), Err(QueueEmpty));
+    assert_eq!(queue.get_nowait(), Err(TryGetError::Empty));
     assert!(queue.empty() && !queue.full());
     queue.put_nowait(String::from("kept")).unwrap();
     let refused = queue.put_nowait(String::from("refused")).unwrap_err();
@@ -166,7 +166,7 @@ fn two_workers_share_one_queue() {
             .map(|worker| {
                 let (queue, done) = (queue.clone(), done.clone());
                 spawn(async move {
-                    while let Some(job) = queue.get().await {
+                    while let Ok(job) = queue.get().await {
                         yield_now().await; // the job takes a while
                         done.borrow_mut().push((worker, job));
                         queue.task_done();
@@ -175,11 +175,10 @@ fn two_workers_share_one_queue() {
             })
             .collect();
         for job in 0..20 {
-            queue.put(Some(job)).await;
+            queue.put(job).await.unwrap();
         }
         bounded(queue.join()).await;
-        queue.put(None).await;
-        queue.put(None).await;
+        queue.shutdown(false); // the workers' next `get` fails: they end
         for worker in workers {
             bounded(worker).await.unwrap();
         }
@@ -200,7 +199,7 @@ fn a_get_dropped_after_being_handed_an_item_passes_it_to_the_next_getter() {
         let first = pending(Box::pin(queue.get())).await;
         let second = spawn({
             let queue = queue.clone();
-            async move { queue.get().await }
+            async move { queue.get().await.unwrap() }
         });
         yield_now().await; // the second getter queues behind the first
         queue.put_nowait("item").unwrap(); // handed to `first`...
@@ -236,7 +235,7 @@ fn a_put_dropped_after_being_granted_a_slot_passes_it_to_the_next_putter() {
         yield_now().await; // the second putter queues behind the first
         assert_eq!(queue.get_nowait(), Ok(0)); // the slot is granted to `first`...
         drop(first); // ...which is dropped before it ran: 1 is never put
-        bounded(second).await.unwrap();
+        bounded(second).await.unwrap().unwrap();
         assert_eq!(queue.get_nowait(), Ok(2));
         queue.task_done();
         queue.task_done();
