@@ -9,6 +9,7 @@
 //! | here | asyncio | file |
 //! |---|---|---|
 //! | [`Semaphore`], [`SemaphorePermit`] | `Semaphore`, `async with sem:` | `semaphore.rs` (queue in `permits.rs`) |
+//! | [`BoundedSemaphore`] | `BoundedSemaphore` | `bounded_semaphore.rs` (on `Semaphore`) |
 //! | [`Lock`], [`LockGuard`] | `Lock`, `async with lock:` | `lock.rs` (on `Semaphore`) |
 //! | [`Event`] | `Event` | `event.rs` |
 //! | [`Barrier`] | `Barrier` | `barrier.rs` |
@@ -34,6 +35,7 @@
 //!   their children inside the task that awaits them.
 
 mod barrier;
+mod bounded_semaphore;
 mod channel;
 mod children;
 mod condition;
@@ -46,6 +48,7 @@ mod select;
 mod semaphore;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult, BrokenBarrier};
+pub use bounded_semaphore::{BoundedSemaphore, ReleasedTooOften};
 pub use channel::{
     Receiver, SendError, Sender, Sending, TryRecvError, TrySendError, UnboundedSender, channel,
     unbounded_channel,

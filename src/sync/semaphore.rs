@@ -81,8 +81,16 @@ impl Semaphore {
         permits::release(&self.permits, n);
     }
 
+    /// Permits nobody has collected: free ones, and those granted to
+    /// waiters that have not yet run. What `BoundedSemaphore` checks a
+    /// release against.
+    pub(super) fn uncollected_permits(&self) -> usize {
+        let permits = self.permits.borrow();
+        permits.available() + permits.granted()
+    }
+
     fn permit(&self) -> SemaphorePermit {
-        SemaphorePermit { semaphore: self.clone() }
+        SemaphorePermit { semaphore: Some(self.clone()) }
     }
 }
 
@@ -147,7 +155,18 @@ impl fmt::Debug for Acquire<'_> {
 #[must_use = "dropping a permit releases it at once"]
 pub struct SemaphorePermit {
     /// Where the permit goes back to; it counts as held until this drops.
-    semaphore: Semaphore,
+    /// `None` once [`forget`](Self::forget) kept it held for good.
+    semaphore: Option<Semaphore>,
+}
+
+impl SemaphorePermit {
+    /// Keeps the permit held after this value is gone: it returns only
+    /// through `Semaphore::add_permits` or `BoundedSemaphore::release`
+    /// (asyncio: `await sem.acquire()` outside `async with`, released later
+    /// by hand).
+    pub fn forget(mut self) {
+        self.semaphore = None;
+    }
 }
 
 impl fmt::Debug for SemaphorePermit {
@@ -158,6 +177,8 @@ impl fmt::Debug for SemaphorePermit {
 
 impl Drop for SemaphorePermit {
     fn drop(&mut self) {
-        permits::release(&self.semaphore.permits, 1);
+        if let Some(semaphore) = &self.semaphore {
+            permits::release(&semaphore.permits, 1);
+        }
     }
 }
