@@ -133,7 +133,7 @@ pub mod time;
 pub mod tls;
 
 pub use blocking::spawn_blocking;
-pub use callbacks::{call_at, call_later, call_soon};
+pub use callbacks::{add_reader, add_writer, call_at, call_later, call_soon};
 pub use event_loop::context::JoinHandle;
 pub use event_loop::context::{current_task, spawn, spawn_named};
 pub use event_loop::panic::take_panic_location;

@@ -16,6 +16,7 @@ mod addr;
 #[cfg(feature = "futures-io")]
 mod futures_io;
 mod happy_eyeballs;
+mod readiness;
 mod send;
 pub(crate) mod socket;
 mod split;
@@ -29,6 +30,7 @@ mod unix_listener;
 mod unix_stream;
 
 pub use addr::ToSocketAddrs;
+pub use readiness::Readiness;
 pub use split::{OwnedReadHalf, OwnedWriteHalf};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;

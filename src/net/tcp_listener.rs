@@ -19,7 +19,7 @@ use crate::net::socket::{self, ListenOptions, ReusePort};
 #[derive(Debug)]
 pub struct TcpListener {
     io: mio::net::TcpListener,
-    registration: Registration,
+    pub(super) registration: Registration,
 }
 
 impl TcpListener {

@@ -53,7 +53,7 @@ use crate::net::addr::{ToSocketAddrs, bind_first, resolve};
 #[derive(Debug)]
 pub struct UdpSocket {
     io: mio::net::UdpSocket,
-    registration: Registration,
+    pub(super) registration: Registration,
 }
 
 impl UdpSocket {

@@ -30,7 +30,7 @@ use crate::event_loop::registration::Registration;
 #[derive(Debug)]
 pub struct UnixDatagram {
     io: mio::net::UnixDatagram,
-    registration: Registration,
+    pub(super) registration: Registration,
 }
 
 impl UnixDatagram {

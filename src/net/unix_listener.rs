@@ -36,7 +36,7 @@ use crate::net::UnixStream;
 #[derive(Debug)]
 pub struct UnixListener {
     io: mio::net::UnixListener,
-    registration: Registration,
+    pub(super) registration: Registration,
 }
 
 impl UnixListener {

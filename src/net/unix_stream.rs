@@ -31,7 +31,7 @@ use crate::net::stream_loops::write_all_with;
 #[derive(Debug)]
 pub struct UnixStream {
     io: mio::net::UnixStream,
-    registration: Registration,
+    pub(super) registration: Registration,
 }
 
 impl UnixStream {

@@ -1,5 +1,6 @@
 //! asyncio's callback API on reel: `call_soon`, `call_later`, `call_at`,
-//! and the handle that cancels them (src/callbacks.rs).
+//! `add_reader`, `add_writer`, and the handle that cancels them
+//! (src/callbacks.rs).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -101,4 +102,98 @@ fn timed_callbacks_run_at_their_deadline_in_deadline_order_ties_in_call_order() 
         assert_eq!(*log, want);
         assert!(handles.iter().all(|h| h.is_finished() && !h.cancelled()));
     });
+}
+
+// ---- add_reader / add_writer ----
+
+/// A connected pair of reel sockets on loopback.
+async fn pair() -> (Rc<reel::net::TcpStream>, reel::net::TcpStream) {
+    let listener = reel::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (client, accepted) =
+        reel::sync::join(reel::net::TcpStream::connect(addr), listener.accept()).await;
+    (Rc::new(accepted.unwrap().0), client.unwrap())
+}
+
+#[test]
+fn a_reader_is_called_once_a_tick_while_bytes_wait_and_stops_when_cancelled_inside() {
+    reel::run(bounded(async {
+        let (server, mut client) = pair().await;
+        let calls = Rc::new(RefCell::new(Vec::new()));
+        let handle = Rc::new(RefCell::new(None::<reel::callbacks::Handle>));
+        let reader = {
+            let (socket, calls, handle) = (server.clone(), calls.clone(), handle.clone());
+            reel::add_reader(server.clone(), move || {
+                let mut byte = [0; 1];
+                let read = socket.try_read(&mut byte).unwrap(); // one byte a call
+                calls.borrow_mut().push((read, reel::stats().ticks));
+                if byte[0] == b'!' {
+                    handle.borrow().as_ref().unwrap().cancel(); // remove_reader, inside
+                }
+            })
+        };
+        handle.replace(Some(reader));
+        client.write_all(b"ab!cd").await.unwrap();
+        until(|| calls.borrow().len() == 3).await;
+        for _ in 0..5 {
+            reel::yield_now().await; // ticks in which it would be called again
+        }
+        let calls = calls.borrow();
+        assert_eq!(calls.len(), 3, "not called after its cancel: {calls:?}");
+        assert!(calls.windows(2).all(|w| w[1].1 == w[0].1 + 1), "one a tick: {calls:?}");
+        assert!(handle.borrow().as_ref().unwrap().is_finished());
+        let mut rest = [0; 2];
+        assert_eq!(server.try_read(&mut rest).unwrap(), 2, "cd was left unread");
+    }));
+}
+
+#[test]
+fn a_reader_that_drained_the_socket_waits_for_the_next_bytes() {
+    reel::run(bounded(async {
+        let (server, mut client) = pair().await;
+        let got = Rc::new(RefCell::new(Vec::new()));
+        let reader = {
+            let (socket, got) = (server.clone(), got.clone());
+            reel::add_reader(server.clone(), move || {
+                let mut buf = [0; 64];
+                loop {
+                    match socket.try_read(&mut buf) {
+                        Ok(n) => got.borrow_mut().push(buf[..n].to_vec()),
+                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            })
+        };
+        client.write_all(b"one").await.unwrap();
+        until(|| !got.borrow().is_empty()).await;
+        for _ in 0..5 {
+            reel::yield_now().await;
+        }
+        assert_eq!(*got.borrow(), [b"one".to_vec()], "no call without new bytes");
+        client.write_all(b"two").await.unwrap();
+        until(|| got.borrow().len() == 2).await;
+        assert!(reader.cancel());
+        assert!(reader.cancelled());
+    }));
+}
+
+#[test]
+fn a_writer_is_called_while_the_socket_has_room() {
+    reel::run(bounded(async {
+        let (server, _client) = pair().await;
+        let calls = Rc::new(Cell::new(0));
+        let writer = {
+            let calls = calls.clone();
+            reel::add_writer(server, move || calls.set(calls.get() + 1))
+        };
+        until(|| calls.get() == 3).await;
+        writer.cancel();
+        reel::yield_now().await;
+        let seen = calls.get();
+        for _ in 0..3 {
+            reel::yield_now().await;
+        }
+        assert_eq!(calls.get(), seen, "remove_writer stops the calls");
+    }));
 }
