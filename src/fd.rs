@@ -3,6 +3,9 @@
 //!
 //! asyncio counterpart: `os.set_blocking(fd, False)`, `os.set_inheritable`.
 //!
+//! It also makes pipes, `pipe2` or its portable twin (the signal pipe,
+//! `reel::net::pipe`).
+//!
 //! Who needs it: `io::stdin` turns fd 0 non-blocking and back; and on the
 //! portable path (every Unix but Linux, or Linux built with
 //! `--cfg reel_portable`) the socket and pipe leaves make their descriptors
@@ -15,7 +18,7 @@
 #![allow(unsafe_code)]
 
 use std::io;
-use std::os::fd::RawFd;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use libc::c_int;
 
@@ -50,6 +53,36 @@ pub(crate) fn set_nonblocking_cloexec(fd: RawFd) -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// A non-blocking, close-on-exec pipe: (read end, write end), in one call
+/// on Linux's fast path.
+#[cfg(all(target_os = "linux", not(reel_portable)))]
+pub(crate) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds: [c_int; 2] = [-1; 2];
+    // SAFETY: pipe2 writes two fds into `fds`, which has room for both.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both fds were just made by pipe2 and nothing else owns them.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// A non-blocking, close-on-exec pipe: (read end, write end), by `pipe`
+/// and then `fcntl` on each end (macOS has no `pipe2`).
+#[cfg(not(all(target_os = "linux", not(reel_portable))))]
+pub(crate) fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds: [c_int; 2] = [-1; 2];
+    // SAFETY: pipe writes two fds into `fds`, which has room for both.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: both fds were just made by pipe(2) and nothing else owns them;
+    // owned, they close on every path below.
+    let ends = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    set_nonblocking_cloexec(fds[0])?;
+    set_nonblocking_cloexec(fds[1])?;
+    Ok(ends)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Sockets on the reactor: [`TcpListener`] and [`TcpStream`], [`UdpSocket`],
-//! [`UnixListener`], [`UnixStream`] and [`UnixDatagram`].
+//! [`UnixListener`], [`UnixStream`] and [`UnixDatagram`]; and pipes,
+//! [`PipeReader`] and [`PipeWriter`].
 //!
 //! asyncio counterpart: the low-level socket methods of the loop
 //! (`loop.sock_accept`, `sock_connect`, `sock_recv`, `sock_sendall`, `sock_sendfile`); the
@@ -16,6 +17,7 @@ mod addr;
 #[cfg(feature = "futures-io")]
 mod futures_io;
 mod happy_eyeballs;
+mod pipe;
 mod readiness;
 mod send;
 pub(crate) mod socket;
@@ -30,6 +32,7 @@ mod unix_listener;
 mod unix_stream;
 
 pub use addr::ToSocketAddrs;
+pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use readiness::Readiness;
 pub use split::{OwnedReadHalf, OwnedWriteHalf};
 pub use tcp_listener::TcpListener;

@@ -19,7 +19,7 @@
 
 use std::io;
 use std::mem;
-use std::os::fd::RawFd;
+use std::os::fd::{IntoRawFd, RawFd};
 use std::ptr;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering::SeqCst};
@@ -117,9 +117,10 @@ pub(super) fn listen(signal: c_int) -> io::Result<Listener> {
         return Err(io::Error::other(msg));
     };
     if registry.read_fds[slot] < 0 {
-        let (read_fd, write_fd) = pipe()?;
-        registry.read_fds[slot] = read_fd;
-        SLOTS[slot].write_fd.store(write_fd, SeqCst);
+        let (read_end, write_end) = crate::fd::pipe()?;
+        // The slot owns both ends from here on, as raw fds the handler can use.
+        registry.read_fds[slot] = read_end.into_raw_fd();
+        SLOTS[slot].write_fd.store(write_end.into_raw_fd(), SeqCst);
     }
     let index = signal as usize;
     if registry.listeners[index] == 0 {
@@ -228,40 +229,6 @@ fn install(signal: c_int) -> io::Result<libc::sigaction> {
         return Err(io::Error::last_os_error());
     }
     Ok(previous)
-}
-
-/// A non-blocking, close-on-exec pipe: (read end, write end), in one call
-/// on Linux's fast path.
-#[cfg(all(target_os = "linux", not(reel_portable)))]
-fn pipe() -> io::Result<(RawFd, RawFd)> {
-    let mut fds: [c_int; 2] = [-1; 2];
-    // SAFETY: pipe2 writes two fds into `fds`, which has room for both.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_NONBLOCK | libc::O_CLOEXEC) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok((fds[0], fds[1]))
-}
-
-/// A non-blocking, close-on-exec pipe: (read end, write end), by `pipe`
-/// and then `fcntl` on each end (macOS has no `pipe2`).
-#[cfg(not(all(target_os = "linux", not(reel_portable))))]
-fn pipe() -> io::Result<(RawFd, RawFd)> {
-    let mut fds: [c_int; 2] = [-1; 2];
-    // SAFETY: pipe writes two fds into `fds`, which has room for both.
-    if unsafe { libc::pipe(fds.as_mut_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let flagged = crate::fd::set_nonblocking_cloexec(fds[0])
-        .and_then(|()| crate::fd::set_nonblocking_cloexec(fds[1]));
-    if let Err(e) = flagged {
-        for fd in fds {
-            // SAFETY: both fds were just made by pipe(2) and nothing else
-            // knows them yet.
-            unsafe { libc::close(fd) };
-        }
-        return Err(e);
-    }
-    Ok((fds[0], fds[1]))
 }
 
 /// This thread's `errno`, which the handler saves and restores. Where it
