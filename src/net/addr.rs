@@ -96,6 +96,21 @@ impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {
     }
 }
 
+/// The addresses `addr` names, in the order the resolver gives them: a
+/// host name is looked up on the blocking pool, so the loop goes on
+/// (asyncio: `await loop.getaddrinfo(host, port)`; tokio: `lookup_host`).
+///
+/// ```no_run
+/// reel::run(async {
+///     let addrs = reel::net::lookup_host(("localhost", 8000)).await?;
+///     println!("{addrs:?}");
+///     std::io::Result::Ok(())
+/// });
+/// ```
+pub async fn lookup_host(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
+    resolve(&addr).await
+}
+
 /// The addresses `addr` names, resolving a host name on the blocking pool.
 pub(crate) async fn resolve(addr: &(impl ToSocketAddrs + ?Sized)) -> io::Result<Vec<SocketAddr>> {
     match addr.target() {

@@ -31,7 +31,7 @@ mod unix_datagram;
 mod unix_listener;
 mod unix_stream;
 
-pub use addr::ToSocketAddrs;
+pub use addr::{ToSocketAddrs, lookup_host};
 pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use readiness::Readiness;
 pub use split::{OwnedReadHalf, OwnedWriteHalf};

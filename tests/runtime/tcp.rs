@@ -184,6 +184,21 @@ fn connect_to_closed_port_is_refused() {
 }
 
 #[test]
+fn lookup_host_resolves_a_name_off_the_loop_and_passes_addresses_through() {
+    reel::run(async {
+        let by_name = bounded("lookup", reel::net::lookup_host(("localhost", 8000))).await;
+        let by_name = by_name.expect("localhost resolves");
+        assert!(by_name.iter().all(|a| a.port() == 8000 && a.ip().is_loopback()), "{by_name:?}");
+        assert!(!by_name.is_empty());
+        let given =
+            bounded("addr", reel::net::lookup_host("127.0.0.1:9")).await.expect("an address");
+        assert_eq!(given, ["127.0.0.1:9".parse().unwrap()]);
+        let bad = bounded("bad", reel::net::lookup_host("no port here")).await;
+        assert!(bad.is_err(), "a name without a port is an error: {bad:?}");
+    });
+}
+
+#[test]
 fn connect_takes_what_to_socket_addrs_takes_and_resolves_names() {
     reel::run(async {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
