@@ -34,7 +34,7 @@ mod unix_stream;
 pub use addr::{ToSocketAddrs, lookup_host};
 pub use pipe::{PipeReader, PipeWriter, pipe};
 pub use readiness::Readiness;
-pub use split::{OwnedReadHalf, OwnedWriteHalf};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;

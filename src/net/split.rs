@@ -3,8 +3,10 @@
 //!
 //! Both halves share the stream through an `Rc` (one thread, no atomics).
 //! The reactor keeps one waker per direction, so the reader and the writer
-//! never take each other's wakeups.
+//! never take each other's wakeups. [`OwnedReadHalf::reunite`] puts the two
+//! back together, for a connection that changes hands (a STARTTLS upgrade).
 
+use std::fmt;
 use std::future::Future;
 use std::future::poll_fn;
 use std::io;
@@ -30,7 +32,15 @@ pub struct OwnedReadHalf {
 #[derive(Debug)]
 pub struct OwnedWriteHalf {
     stream: Rc<TcpStream>,
+    /// False only inside [`OwnedReadHalf::reunite`], which hands the stream
+    /// back whole: dropping this half there must not end its writing.
+    shutdown_on_drop: bool,
 }
+
+/// The halves handed to [`OwnedReadHalf::reunite`] are not the two halves
+/// of one stream; both are handed back, untouched.
+#[derive(Debug)]
+pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
 
 impl OwnedReadHalf {
     pub(crate) fn new(stream: Rc<TcpStream>) -> Self {
@@ -71,11 +81,28 @@ impl OwnedReadHalf {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.peer_addr()
     }
+
+    /// Puts this half and `write` back together into the stream they were
+    /// split from (tokio: `OwnedReadHalf::reunite`; asyncio has one
+    /// transport and never splits it). The writing direction stays open.
+    /// An error, giving both back, if they are halves of two streams.
+    pub fn reunite(self, mut write: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+        if !Rc::ptr_eq(&self.stream, &write.stream) {
+            return Err(ReuniteError(self, write));
+        }
+        write.shutdown_on_drop = false;
+        drop(write);
+        // The halves are the only holders of the stream: with the write
+        // half gone, this one holds it alone. Were it not so, say so.
+        Rc::try_unwrap(self.stream).map_err(|stream| {
+            ReuniteError(OwnedReadHalf::new(stream.clone()), OwnedWriteHalf::new(stream))
+        })
+    }
 }
 
 impl OwnedWriteHalf {
     pub(crate) fn new(stream: Rc<TcpStream>) -> Self {
-        OwnedWriteHalf { stream }
+        OwnedWriteHalf { stream, shutdown_on_drop: true }
     }
 
     /// Writes some of `buf`. See [`TcpStream::write`].
@@ -110,8 +137,25 @@ impl OwnedWriteHalf {
 
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
+        if !self.shutdown_on_drop {
+            return;
+        }
         // The peer may have gone already (ENOTCONN): nothing left to tell it.
         let _ = self.stream.shutdown(Shutdown::Write);
+    }
+}
+
+impl fmt::Display for ReuniteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the read and write halves are not the two halves of one stream")
+    }
+}
+
+impl std::error::Error for ReuniteError {}
+
+impl From<ReuniteError> for io::Error {
+    fn from(e: ReuniteError) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
     }
 }
 
