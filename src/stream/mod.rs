@@ -1,5 +1,7 @@
 //! asyncio-style streams: [`StreamReader`], [`StreamWriter`],
-//! [`open_connection`], [`start_server`].
+//! [`open_connection`], [`start_server`], and (the feature `tls`)
+//! `open_tls_connection` and the STARTTLS upgrade of an open connection,
+//! `start_tls_client` / `start_tls_server`.
 //!
 //! asyncio counterpart: `asyncio.open_connection`, `asyncio.StreamReader`,
 //! `asyncio.StreamWriter`.
@@ -22,6 +24,8 @@ mod security;
 mod server;
 mod socket_file;
 mod start;
+#[cfg(feature = "tls")]
+mod start_tls;
 mod unix_server;
 mod writer;
 
@@ -35,6 +39,8 @@ pub use security::Tls;
 pub use security::{Plain, Security};
 pub use server::{Server, ShutdownReport};
 pub use start::{start_server, start_server_with, start_tcp_server};
+#[cfg(feature = "tls")]
+pub use start_tls::{start_tls_client, start_tls_server};
 pub use unix_server::{start_unix_server, start_unix_server_with};
 pub use writer::{DEFAULT_HIGH_WATER, DEFAULT_LOW_WATER, StreamWriter};
 

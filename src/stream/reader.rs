@@ -186,6 +186,15 @@ impl<R: AsyncRead> StreamReader<R> {
         self.source
     }
 
+    /// The source, and the bytes read ahead from it and not yet returned:
+    /// what the peer sent next, for whoever reads the source from here on
+    /// (a STARTTLS upgrade hands them to TLS: see `start_tls.rs`).
+    #[cfg(feature = "tls")]
+    pub(super) fn into_parts(self) -> (R, Vec<u8>) {
+        let read_ahead = self.buf[self.start..self.end].to_vec();
+        (self.source, read_ahead)
+    }
+
     /// Bytes read ahead from the source and not yet returned; never more
     /// than the limit on a peer's input, and 0 (no memory held) when idle.
     pub fn buffered(&self) -> usize {

@@ -196,6 +196,47 @@ impl<W: AsyncWrite + 'static> StreamWriter<W> {
     }
 }
 
+/// What a STARTTLS upgrade (`start_tls.rs`) takes from a plaintext writer.
+#[cfg(feature = "tls")]
+impl<W: AsyncWrite + 'static> StreamWriter<W> {
+    /// The high- and low-water marks, as given to `with_water_marks`.
+    pub(super) fn water_marks(&self) -> (usize, usize) {
+        let shared = self.shared.borrow();
+        (shared.high, shared.low)
+    }
+
+    /// Waits until every accepted byte is written, then hands back the sink
+    /// unclosed, for whoever writes to it from here on (asyncio's
+    /// `start_tls` drains the writer the same way before its handshake). An
+    /// error if the writer was closed or a write failed.
+    pub(super) async fn into_sink(self) -> io::Result<W> {
+        poll_fn(|cx| {
+            let mut shared = self.shared.borrow_mut();
+            shared.check()?;
+            if shared.closing {
+                let e = io::Error::new(io::ErrorKind::BrokenPipe, "the writer is closed");
+                return Poll::Ready(Err(e));
+            }
+            if !shared.flushing {
+                return Poll::Ready(Ok(()));
+            }
+            shared.waiters.push(cx.waker().clone());
+            Poll::Pending
+        })
+        .await?;
+        // No flusher runs (its task, and its share of `shared`, ended with
+        // its last poll), so this writer holds `shared` alone. Marked
+        // closing, it closes nothing when it is dropped.
+        let shared = self.shared.clone();
+        shared.borrow_mut().closing = true;
+        drop(self);
+        match Rc::try_unwrap(shared) {
+            Ok(shared) => Ok(shared.into_inner().sink),
+            Err(_) => Err(io::Error::other("the writer's flusher still holds its sink")),
+        }
+    }
+}
+
 impl StreamWriter<OwnedWriteHalf> {
     /// The remote address (asyncio: `writer.get_extra_info('peername')`).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {

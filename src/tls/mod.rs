@@ -4,10 +4,13 @@
 //! ([`ServerOptions::tls`](super::stream::ServerOptions::tls)), and a
 //! client connect ([`connect`], or
 //! [`open_tls_connection`](super::stream::open_tls_connection) for a reader
-//! and writer).
+//! and writer); an open plaintext reader and writer become TLS ones with
+//! [`start_tls_client`](super::stream::start_tls_client) and
+//! [`start_tls_server`](super::stream::start_tls_server) (STARTTLS).
 //!
-//! asyncio counterpart: `start_server(..., ssl=ctx)` and
-//! `open_connection(..., ssl=ctx)`, and underneath them `sslproto`.
+//! asyncio counterpart: `start_server(..., ssl=ctx)`,
+//! `open_connection(..., ssl=ctx)` and `StreamWriter.start_tls`, and
+//! underneath them `sslproto`.
 //!
 //! # The design: sans-IO, as in `sslproto`
 //!
@@ -67,6 +70,7 @@ use std::sync::Arc;
 #[cfg(feature = "native-roots")]
 pub use config::system_client_config;
 pub use config::{client_config, load_certs, load_key, server_config};
+pub(crate) use handshake::within;
 pub use split::{TlsReadHalf, TlsWriteHalf};
 pub use stream::TlsStream;
 

@@ -36,9 +36,11 @@ const RECORD: usize = 16 * 1024;
 ///
 /// Made by [`accept`](Self::accept) (a server's side) or
 /// [`connect`](Self::connect) (a client's), each of which returns once the
-/// handshake is done (handshake.rs). Reads return plaintext; writes are encrypted. The
-/// methods take `&self`, as `TcpStream`'s do; [`into_split`](Self::into_split)
-/// gives a reader and a writer half for two tasks.
+/// handshake is done (handshake.rs), or by a STARTTLS upgrade of an open
+/// connection (`reel::stream::start_tls_server`, `start_tls_client`).
+/// Reads return plaintext; writes are encrypted. The methods take `&self`,
+/// as `TcpStream`'s do; [`into_split`](Self::into_split) gives a reader and
+/// a writer half for two tasks.
 pub struct TlsStream {
     pub(super) tcp: TcpStream,
     pub(super) state: RefCell<State>,
