@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::rc::Rc;
 
 use common::bounded;
-use reel::net::{PipeReader, PipeWriter, pipe};
+use reel::net::{PipeReader, pipe};
 use reel::stream::{StreamReader, StreamWriter};
 
 #[test]
@@ -61,7 +61,7 @@ fn a_std_child_stdout_is_read_on_the_loop() {
 #[test]
 fn a_regular_file_is_refused_with_an_error() {
     let file = std::fs::File::open("Cargo.toml").unwrap();
-    let refused = reel::run(async move { PipeWriter::new(file).map(drop) });
+    let refused = reel::run(async move { reel::net::PipeWriter::new(file).map(drop) });
     let error = refused.expect_err("epoll cannot watch a regular file");
     assert_eq!(error.kind(), ErrorKind::PermissionDenied, "{error}");
 }
