@@ -38,7 +38,7 @@ use std::future::poll_fn;
 use std::time::{Duration, Instant};
 
 use crate::event_loop::context::{JoinHandle, spawn_named};
-use crate::event_loop::io_slot::Direction;
+use crate::event_loop::reactor::Direction;
 use crate::event_loop::task::yield_now;
 use crate::net::Readiness;
 use crate::time::{clock_now, far_future, sleep_until};

@@ -12,7 +12,7 @@ use std::io;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::event_loop::io_slot::Direction;
+use crate::event_loop::reactor::Direction;
 
 use super::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
 
